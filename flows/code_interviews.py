@@ -1,0 +1,249 @@
+"""Prefect flow ``code_interviews``: ingest -> segment -> code -> load.
+
+Each task does its own I/O and one call into the plain-Python core. Tasks pass ids
+and paths; text travels through the run's staging files. Only ``load`` writes to the
+warehouse, one interview per transaction, under the run lock.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NONE
+
+from matcoder import __version__
+from matcoder.cases import CaseRecord, load_cases
+from matcoder.codebook.loader import codebook_hash, load_codebook
+from matcoder.errors import InputFileError, UsageError
+from matcoder.ingest.reader import discover, read_transcript
+from matcoder.ingest.speakers import RoleConfig
+from matcoder.models.base import ExcerptInput
+from matcoder.models.registry import get_coder
+from matcoder import records
+from matcoder.segment import segment_transcript
+from matcoder.staging import Staging
+from matcoder.warehouse import load as wl
+from matcoder.warehouse.checks import run_checks
+from matcoder.warehouse.connect import connect
+from matcoder.warehouse.lock import run_lock
+from matcoder.warehouse.migrate import migrate
+from matcoder.warehouse.summary import warehouse_summary
+
+TASK = dict(cache_policy=NONE, persist_result=False)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    folder: str
+    warehouse: str
+    cases: str | None = None
+    coder: str = "rules.v1"
+    codebook: str | None = None
+    interviewer_labels: tuple[str, ...] = ()
+    interviewee_labels: tuple[str, ...] = ()
+    keep_staging: bool = False
+    quiet: bool = False
+
+
+@dataclass
+class FileOutcome:
+    source_file: str
+    outcome: str  # loaded | unchanged | recoded | rejected
+    interview_id: str | None = None
+    problem: str | None = None
+    excerpts: int = 0
+    codings: int = 0
+
+
+@dataclass
+class Plan:
+    run_id: str
+    book_hash: str
+    coder: str
+    staging: str
+    cases: dict[str, CaseRecord] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _say(config: RunConfig, message: str) -> None:
+    if not config.quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+@task(name="prepare", **TASK)
+def prepare(config: RunConfig, run_id: str) -> Plan:
+    """Migrate the warehouse, register the codebook, open the run record, read the case sheet."""
+    book = load_codebook(config.codebook)
+    book_hash = codebook_hash(book)
+    coder = get_coder(config.coder, book).identity
+    db = Path(config.warehouse)
+    with connect(db) as con:
+        migrate(con, db)
+        wl.register_codes(con, records.code_rows(book, book_hash))
+        wl.start_run(con, run_id, str(Path(config.folder).resolve()), book_hash, coder, __version__)
+    plan = Plan(run_id, book_hash, coder, str(db.parent / "staging" / run_id))
+    if config.cases:
+        plan.cases, plan.warnings = load_cases(Path(config.cases))
+    return plan
+
+
+def _ingest_one(path: Path, config: RunConfig, plan: Plan, staging: Staging, con) -> FileOutcome:
+    roles = RoleConfig(extra_interviewer=config.interviewer_labels, extra_interviewee=config.interviewee_labels)
+    try:
+        transcript = read_transcript(path, roles)
+    except InputFileError as exc:
+        return FileOutcome(path.name, "rejected", problem=exc.problem)
+    staging.put_transcript(transcript)
+    outcome = FileOutcome(path.name, "loaded", interview_id=transcript.interview_id)
+    state = wl.interview_state(con, transcript.interview_id)
+    if state and state[0] == transcript.content_hash:
+        same_coder = state[1] == plan.coder and state[2] == plan.book_hash
+        outcome.outcome = "unchanged" if same_coder else "recoded"
+    return outcome
+
+
+@task(name="ingest", **TASK)
+def ingest(paths: list[str], config: RunConfig, plan: Plan) -> list[FileOutcome]:
+    """Read each transcript into the staging area or reject it with one line, and decide
+    what the load must do: unchanged transcript and coder, nothing; same transcript
+    with another coder or codebook, recode; otherwise load."""
+    staging = Staging(Path(plan.staging))
+    outcomes: list[FileOutcome] = []
+    seen: dict[str, str] = {}
+    with connect(Path(config.warehouse)) as con:
+        for i, name in enumerate(paths, start=1):
+            path = Path(name)
+            outcome = _ingest_one(path, config, plan, staging, con)
+            if outcome.interview_id in seen:
+                outcome = FileOutcome(path.name, "rejected", problem=(
+                    f"same interview id {outcome.interview_id!r} as {seen[outcome.interview_id]}"))
+            elif outcome.interview_id:
+                seen[outcome.interview_id] = path.name
+            outcomes.append(outcome)
+            _say(config, f"[{i}/{len(paths)}] {path.name}: "
+                 + (f"rejected: {outcome.problem}" if outcome.outcome == "rejected" else outcome.outcome))
+    return outcomes
+
+
+@task(name="segment", **TASK)
+def segment(interview_ids: list[str], plan: Plan) -> dict[str, int]:
+    """Cut every answer of these interviews into excerpts (staged)."""
+    staging = Staging(Path(plan.staging))
+    counts = {}
+    for iid in interview_ids:
+        excerpts = segment_transcript(staging.transcript(iid))
+        staging.put_excerpts(iid, excerpts)
+        counts[iid] = len(excerpts)
+    return counts
+
+
+@task(name="code", **TASK)
+def code(interview_ids: list[str], config: RunConfig, plan: Plan) -> dict[str, int]:
+    """Code every staged excerpt of these interviews in one batch (one model load)."""
+    staging = Staging(Path(plan.staging))
+    coder = get_coder(config.coder, load_codebook(config.codebook))
+    batch = {iid: staging.excerpts(iid) for iid in interview_ids}
+    inputs = [ExcerptInput(e.excerpt_id, e.text, e.question) for ex in batch.values() for e in ex]
+    suggestions = coder.predict(inputs)
+    by_interview: dict[str, list] = {iid: [] for iid in interview_ids}
+    owner = {e.excerpt_id: iid for iid, ex in batch.items() for e in ex}
+    for s in suggestions:
+        by_interview[owner[s.excerpt_id]].append(s)
+    for iid, items in by_interview.items():
+        staging.put_suggestions(iid, items)
+    return {iid: len(items) for iid, items in by_interview.items()}
+
+
+def _load_one(con, outcome: FileOutcome, plan: Plan, staging: Staging) -> None:
+    transcript = staging.transcript(outcome.interview_id)
+    when = wl.now()
+    row = records.interview_row(transcript, plan.cases.get(transcript.interview_id), plan.coder,
+                                plan.book_hash, plan.run_id, when)
+    if outcome.outcome == "unchanged":
+        wl.update_attributes(con, row)
+    else:
+        codings = records.coding_rows(staging.suggestions(transcript.interview_id), plan.book_hash,
+                                      plan.run_id, when)
+        if outcome.outcome == "recoded":
+            wl.recode_interview(con, row, codings)
+        else:
+            excerpts = staging.excerpts(transcript.interview_id)
+            wl.replace_interview(con, row, records.turn_rows(transcript), records.excerpt_rows(excerpts), codings)
+        outcome.codings = len(codings)
+    wl.record_file(con, plan.run_id, outcome.source_file, outcome.outcome)
+
+
+@task(name="load", **TASK)
+def load(outcomes: list[FileOutcome], config: RunConfig, plan: Plan) -> list[FileOutcome]:
+    """Write each interview in its own transaction (replace, recode, or refresh attributes)."""
+    staging = Staging(Path(plan.staging))
+    with connect(Path(config.warehouse)) as con:
+        for outcome in outcomes:
+            if outcome.outcome != "rejected":
+                _load_one(con, outcome, plan, staging)
+    return outcomes
+
+
+@task(name="finish", **TASK)
+def finish(outcomes: list[FileOutcome], config: RunConfig, plan: Plan, ignored: list[str]) -> dict:
+    """Record rejected files, run the data checks, close the run, and summarise."""
+    with connect(Path(config.warehouse)) as con:
+        for o in outcomes:
+            if o.outcome == "rejected":
+                wl.record_file(con, plan.run_id, o.source_file, "rejected", o.problem)
+        failures = run_checks(con)
+        present = {o.interview_id for o in outcomes if o.interview_id}
+        summary = warehouse_summary(con)
+        summary.update({
+            "run_id": plan.run_id,
+            "coder": plan.coder,
+            "codebook_hash": plan.book_hash,
+            "files": {kind: sorted(o.source_file for o in outcomes if o.outcome == kind)
+                      for kind in ("loaded", "recoded", "unchanged")},
+            "rejected": [{"file": o.source_file, "problem": o.problem} for o in outcomes if o.outcome == "rejected"],
+            "ignored_files": ignored,
+            "case_sheet_warnings": plan.warnings,
+            "without_case_row": sorted(o.source_file for o in outcomes
+                                       if o.interview_id and o.interview_id not in plan.cases and config.cases),
+            "not_in_folder": [iid for (iid,) in con.execute(
+                "SELECT interview_id FROM interviews ORDER BY 1").fetchall() if iid not in present],
+            "check_failures": {k: len(v) for k, v in failures.items()},
+        })
+        wl.finish_run(con, plan.run_id, "failed" if failures else "completed", summary)
+    if not config.keep_staging:
+        shutil.rmtree(plan.staging, ignore_errors=True)
+    return summary
+
+
+def new_run_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+@flow(name="code_interviews", log_prints=False, validate_parameters=False)
+def code_interviews(config: RunConfig) -> dict:
+    folder = Path(config.folder)
+    if not folder.is_dir():
+        raise UsageError(f"transcript folder {folder} does not exist or is not a folder")
+    run_id = new_run_id()
+    with run_lock(Path(config.warehouse), run_id):
+        plan = prepare(config, run_id)
+        for warning in plan.warnings:
+            _say(config, f"warning: {warning}")
+        paths, ignored = discover(folder)
+        cases = Path(config.cases).resolve() if config.cases else None
+        ignored_names = [p.name for p in ignored if p.resolve() != cases]
+        outcomes = ingest([str(p) for p in paths], config, plan)
+        new = [o.interview_id for o in outcomes if o.outcome == "loaded"]
+        for iid, n in segment(new, plan).items():
+            next(o for o in outcomes if o.interview_id == iid).excerpts = n
+        to_code = [o.interview_id for o in outcomes if o.outcome in ("loaded", "recoded")]
+        if to_code:
+            _say(config, f"coding {len(to_code)} interview(s) with {plan.coder} ...")
+            code(to_code, config, plan)
+        outcomes = load(outcomes, config, plan)
+        return finish(outcomes, config, plan, ignored_names)

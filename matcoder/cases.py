@@ -1,0 +1,144 @@
+"""The case sheet: one row per interview with the case attributes (descriptors).
+
+Columns (header case and spacing are free; aliases in ``ALIASES``): ``interview``
+(file name or stem of the transcript), ``pseudonym`` (``MAT 27``), ``schools``,
+``pupils``, ``phase``, ``school_type``, ``geography``, ``grew_rapidly``, ``cluster``,
+``performance``. Values are normalised to the vocabularies below.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from matcoder.errors import InputFileError
+from matcoder.ingest.reader import interview_id_for
+from matcoder.ingest.text import decode_bytes
+
+ALIASES = {
+    "interview": ("interview", "interview_id", "file", "transcript", "filename"),
+    "pseudonym": ("pseudonym", "case", "mat", "trust_pseudonym"),
+    "n_schools": ("schools", "n_schools", "number_of_schools", "academies"),
+    "n_pupils": ("pupils", "n_pupils", "number_of_pupils"),
+    "phase": ("phase", "phase_mix"),
+    "school_type": ("school_type", "type", "school_type_mix"),
+    "geography": ("geography", "geographical_spread", "spread"),
+    "grew_rapidly": ("grew_rapidly", "rapid_growth", "grew_rapidly_2012_2017"),
+    "strategy_cluster": ("cluster", "strategy_cluster"),
+    "performance": ("performance", "performance_band"),
+}
+VOCAB = {
+    "phase": {"mixed": "mixed", "primary": "primary", "predominantly primary": "primary",
+              "secondary": "secondary", "predominantly secondary": "secondary"},
+    "school_type": {"mixed": "mixed", "converter": "converter",
+                    "predominantly converter": "converter", "sponsored": "sponsored",
+                    "predominantly sponsored": "sponsored"},
+    "geography": {"all within 1 hour": "all_within_1h", "all_within_1h": "all_within_1h",
+                  "each within 1 hour of another": "chained_within_1h",
+                  "chained_within_1h": "chained_within_1h", "some isolation": "some_isolation",
+                  "some_isolation": "some_isolation"},
+    "performance": {"higher": "higher", "lower": "lower"},
+}
+
+
+class CaseRecord(BaseModel):
+    """Attributes of one case (trust). Every attribute may be missing (null)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    interview: str
+    pseudonym: str | None = None
+    n_schools: int | None = None
+    n_pupils: int | None = None
+    phase: Literal["mixed", "primary", "secondary"] | None = None
+    school_type: Literal["mixed", "converter", "sponsored"] | None = None
+    geography: Literal["all_within_1h", "chained_within_1h", "some_isolation"] | None = None
+    grew_rapidly: bool | None = None
+    strategy_cluster: Literal[1, 2, 3] | None = None
+    performance: Literal["higher", "lower"] | None = None
+
+    @field_validator("phase", "school_type", "geography", "performance", mode="before")
+    @classmethod
+    def _vocab(cls, value, info):
+        if value is None:
+            return None
+        key = " ".join(str(value).replace("_", " ").split()).casefold()
+        table = VOCAB[info.field_name]
+        if key in table:
+            return table[key]
+        if key.replace(" ", "_") in table:
+            return table[key.replace(" ", "_")]
+        raise ValueError(f"{value!r} is not one of: {', '.join(sorted(set(table.values())))}")
+
+    @field_validator("n_schools", "n_pupils", mode="before")
+    @classmethod
+    def _count(cls, value):
+        if value is None:
+            return None
+        text = str(value).replace(",", "").strip()
+        if not re.fullmatch(r"\d+", text):
+            raise ValueError(f"{value!r} is not a whole number")
+        return int(text)
+
+    @field_validator("strategy_cluster", mode="before")
+    @classmethod
+    def _cluster(cls, value):
+        text = str(value).strip() if value is not None else None
+        return int(text) if text and text.isdigit() else value
+
+    @property
+    def interview_id(self) -> str:
+        return interview_id_for(Path(self.interview))
+
+
+def _column_map(header: list[str]) -> tuple[dict[int, str], list[str]]:
+    lookup = {alias: field for field, aliases in ALIASES.items() for alias in aliases}
+    mapping, unknown = {}, []
+    for i, name in enumerate(header):
+        key = re.sub(r"[^a-z0-9]+", "_", name.casefold()).strip("_")
+        if key in lookup:
+            mapping[i] = lookup[key]
+        elif key:
+            unknown.append(name)
+    return mapping, unknown
+
+
+def load_cases(path: Path) -> tuple[dict[str, CaseRecord], list[str]]:
+    """Read the case sheet. Returns records by interview id, and one problem line per
+    bad row or column (those rows are left out; their interviews load without attributes)."""
+    try:
+        text = decode_bytes(path.read_bytes(), str(path))
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read case sheet ({exc.strerror})") from None
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise InputFileError(path, "case sheet is empty")
+    mapping, unknown = _column_map(rows[0])
+    if "interview" not in mapping.values():
+        raise InputFileError(path, "case sheet has no 'interview' column (the transcript file name)")
+    problems = [f"{path}: column {name!r} is not a case attribute; ignored" for name in unknown]
+    records: dict[str, CaseRecord] = {}
+    for row_no, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        values = {field: (row[i].strip() or None) if i < len(row) else None
+                  for i, field in mapping.items()}
+        if values.get("grew_rapidly") is not None:
+            flag = values["grew_rapidly"].casefold()
+            values["grew_rapidly"] = {"yes": True, "y": True, "true": True, "1": True,
+                                      "no": False, "n": False, "false": False, "0": False}.get(flag, flag)
+        try:
+            record = CaseRecord.model_validate(values)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            problems.append(f"{path}: row {row_no}: {where}: {err['msg'].removeprefix('Value error, ')}")
+            continue
+        if record.interview_id in records:
+            problems.append(f"{path}: row {row_no}: interview {record.interview!r} appears twice; first row kept")
+            continue
+        records[record.interview_id] = record
+    return records, problems

@@ -1,0 +1,257 @@
+"""``matcoder``: one entry point whose subcommands mirror the flows.
+
+Domain errors become one line on stderr and a non-zero exit (2 usage, 3 some input
+files rejected, 1 anything else the user must fix); never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from matcoder import __version__
+from matcoder.errors import MatcoderError, UsageError
+
+EXIT_REJECTED = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own usage errors: one line, exit 2
+        self.print_usage(sys.stderr)
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _quiet_prefect() -> None:
+    """Prefect settings for a command-line run: no telemetry, only warnings logged."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+
+
+def _print_json(data) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _summary_text(s: dict) -> str:
+    w = s["warehouse"]
+    lines = [
+        f"run {s['run_id']} ({s['coder']}, codebook {s['codebook_hash'][:12]})",
+        "files: " + ", ".join(f"{len(s['files'][k])} {k}" for k in ("loaded", "recoded", "unchanged"))
+        + f", {len(s['rejected'])} rejected",
+        f"warehouse: {w['interviews']} interviews, {w['turns']} turns ({w['answers']} answers), "
+        f"{w['excerpts']} excerpts, {w['codings']} codings",
+        "codings by family: " + (", ".join(f"{k} {v}" for k, v in w["codings_by_family"].items()) or "none"),
+    ]
+    for r in s["rejected"]:
+        lines.append(f"rejected: {r['file']}: {r['problem']}")
+    for name in s["without_case_row"]:
+        lines.append(f"no case-sheet row (attributes left empty): {name}")
+    if s["not_in_folder"]:
+        lines.append("kept, not in this folder (remove with `matcoder warehouse remove`): "
+                     + ", ".join(s["not_in_folder"]))
+    for name in s["ignored_files"]:
+        lines.append(f"ignored (not a transcript type): {name}")
+    for check, n in s["check_failures"].items():
+        lines.append(f"DATA CHECK FAILED: {check}: {n} row(s)")
+    return "\n".join(lines)
+
+
+def cmd_run(args) -> int:
+    _quiet_prefect()
+    from matcoder.flows.code_interviews import RunConfig, code_interviews
+
+    folder = Path(args.folder)
+    cases = args.cases or (str(folder / "cases.csv") if (folder / "cases.csv").exists() else None)
+    config = RunConfig(folder=str(folder), warehouse=str(args.warehouse), cases=cases, coder=args.coder,
+                       codebook=args.codebook, interviewer_labels=tuple(args.interviewer_label),
+                       interviewee_labels=tuple(args.interviewee_label), keep_staging=args.keep_staging,
+                       quiet=args.quiet)
+    summary = code_interviews(config)
+    if args.json:
+        _print_json(summary)
+    else:
+        print(_summary_text(summary))
+    if summary["check_failures"]:
+        return 1
+    return EXIT_REJECTED if summary["rejected"] else 0
+
+
+def cmd_codebook_validate(args) -> int:
+    from matcoder.codebook.loader import codebook_hash, load_codebook
+    from matcoder.models.rules.coder import PatternCompileError, RuleCoder
+
+    book = load_codebook(args.file)
+    try:
+        RuleCoder(book).build()
+    except PatternCompileError as exc:
+        raise MatcoderError(f"{Path(args.file or 'codebook.yaml').name}: {exc}") from None
+    print(f"{args.file or 'codebook/codebook.yaml'}: valid, {len(book.ids())} codes in "
+          f"{len(book.families)} families, hash {codebook_hash(book)[:12]}")
+    return 0
+
+
+def cmd_codebook_ids(args) -> int:
+    from matcoder.codebook.loader import load_codebook
+
+    print("\n".join(load_codebook(args.file).ids()))
+    return 0
+
+
+def cmd_codebook_show(args) -> int:
+    from matcoder.codebook.loader import load_codebook
+
+    book = load_codebook(args.file)
+    try:
+        code = book.code(args.code)
+    except KeyError:
+        raise UsageError(f"unknown code {args.code!r}; `matcoder codebook ids` lists them") from None
+    _print_json(code.model_dump(mode="json"))
+    return 0
+
+
+def cmd_codebook_schema(args) -> int:
+    from matcoder.codebook.loader import SCHEMA_PATH, json_schema
+
+    if args.write:
+        SCHEMA_PATH.write_text(json_schema(), encoding="utf-8")
+        print(f"wrote {SCHEMA_PATH}")
+    else:
+        sys.stdout.write(json_schema())
+    return 0
+
+
+def cmd_code_excerpts(args) -> int:
+    from matcoder.excerpt_io import code_jsonl
+
+    n_in, n_codes = code_jsonl(Path(args.input), Path(args.output), args.coder, args.codebook,
+                               explain=not args.no_evidence)
+    print(f"coded {n_in} excerpt(s): {n_codes} code(s) -> {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_warehouse_migrate(args) -> int:
+    from matcoder.warehouse.connect import connect
+    from matcoder.warehouse.migrate import migrate, pending
+
+    with connect(Path(args.warehouse), read_only=args.list) as con:
+        if args.list:
+            _print_json([{"version": m.version, "name": m.name} for m in pending(con)])
+            return 0
+        done = migrate(con, Path(args.warehouse))
+    _print_json({"applied": [f"{m.version:03d}_{m.name}" for m in done]})
+    return 0
+
+
+def cmd_warehouse_check(args) -> int:
+    from matcoder.warehouse.checks import run_checks
+    from matcoder.warehouse.connect import connect
+
+    with connect(Path(args.warehouse), read_only=True) as con:
+        failures = run_checks(con)
+    _print_json({name: [list(map(str, r)) for r in rows[:20]] for name, rows in failures.items()})
+    return 1 if failures else 0
+
+
+def cmd_warehouse_remove(args) -> int:
+    from matcoder.warehouse.connect import connect
+    from matcoder.warehouse.load import remove_interview
+
+    with connect(Path(args.warehouse)) as con:
+        removed = remove_interview(con, args.interview_id)
+    if not removed:
+        raise UsageError(f"interview {args.interview_id!r} is not in the warehouse")
+    print(f"removed {args.interview_id}: {removed}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from matcoder.models.registry import CODERS, DEFAULT_CODER
+    from matcoder.warehouse.connect import DEFAULT_WAREHOUSE
+
+    p = _Parser(prog="matcoder", description="Code qualitative interviews with MAT CEOs: "
+                "ingest transcripts, propose codes, load coded excerpts into DuckDB.")
+    p.add_argument("--version", action="version", version=f"matcoder {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def warehouse_opt(sp):
+        sp.add_argument("--warehouse", default=str(DEFAULT_WAREHOUSE),
+                        help=f"DuckDB file (default {DEFAULT_WAREHOUSE})")
+
+    r = sub.add_parser("run", help="code a folder of transcripts into the warehouse (the code_interviews flow)",
+                       description="Ingest every transcript in DIR (.txt .md .docx .vtt .srt), segment the "
+                       "answers into excerpts, code them, and load them into the warehouse. "
+                       "Exit 0 when every file went in, 3 when some were rejected, 2 on usage errors.")
+    r.add_argument("folder", nargs="?", default="transcripts_sample", metavar="DIR",
+                   help="folder of transcripts (default transcripts_sample)")
+    r.add_argument("--cases", metavar="FILE", help="case sheet CSV (default DIR/cases.csv when present)")
+    warehouse_opt(r)
+    r.add_argument("--coder", default=DEFAULT_CODER, choices=CODERS, help="versioned coder name")
+    r.add_argument("--codebook", metavar="FILE", help="codebook YAML (default codebook/codebook.yaml)")
+    r.add_argument("--interviewer-label", action="append", default=[], metavar="LABEL",
+                   help="extra speaker label of the interviewer (repeatable)")
+    r.add_argument("--interviewee-label", action="append", default=[], metavar="LABEL",
+                   help="extra speaker label of the interviewee (repeatable)")
+    r.add_argument("--json", action="store_true", help="print the summary as JSON")
+    r.add_argument("--quiet", action="store_true", help="no progress lines")
+    r.add_argument("--keep-staging", action="store_true", help="keep the run's staging files")
+    r.set_defaults(func=cmd_run)
+
+    cb = sub.add_parser("codebook", help="validate and inspect the codebook").add_subparsers(
+        dest="codebook_command", required=True, parser_class=_Parser)
+    v = cb.add_parser("validate", help="check a codebook file (schema, cross-field rules, patterns)")
+    v.add_argument("file", nargs="?", help="codebook YAML (default codebook/codebook.yaml)")
+    v.set_defaults(func=cmd_codebook_validate)
+    i = cb.add_parser("ids", help="every code ID, one per line")
+    i.add_argument("--file", help="codebook YAML")
+    i.set_defaults(func=cmd_codebook_ids)
+    s = cb.add_parser("show", help="one code as JSON: definition, rules for use, patterns, examples")
+    s.add_argument("code")
+    s.add_argument("--file", help="codebook YAML")
+    s.set_defaults(func=cmd_codebook_show)
+    sc = cb.add_parser("schema", help="the codebook's JSON Schema")
+    sc.add_argument("--write", action="store_true", help="write codebook/codebook.schema.json")
+    sc.set_defaults(func=cmd_codebook_schema)
+
+    ce = sub.add_parser("code-excerpts", help="code a JSONL file of excerpts that are not part of an interview",
+                        description='Input lines {"id", "text", "question"?}; output lines '
+                        '{"id", "codes": [{"code", "weight", "score", "source", "evidence"}]}.')
+    ce.add_argument("--input", required=True, metavar="IN.jsonl")
+    ce.add_argument("--output", required=True, metavar="OUT.jsonl")
+    ce.add_argument("--coder", default=DEFAULT_CODER, choices=CODERS)
+    ce.add_argument("--codebook", metavar="FILE")
+    ce.add_argument("--no-evidence", action="store_true", help="leave out the rules and spans that fired")
+    ce.set_defaults(func=cmd_code_excerpts)
+
+    wh = sub.add_parser("warehouse", help="warehouse maintenance").add_subparsers(
+        dest="warehouse_command", required=True, parser_class=_Parser)
+    m = wh.add_parser("migrate", help="apply pending schema migrations (backup first)")
+    warehouse_opt(m)
+    m.add_argument("--list", action="store_true", help="only list pending migrations")
+    m.set_defaults(func=cmd_warehouse_migrate)
+    c = wh.add_parser("check", help="run the data checks; exit 1 when any fails")
+    warehouse_opt(c)
+    c.set_defaults(func=cmd_warehouse_check)
+    rm = wh.add_parser("remove", help="delete one interview and everything coded on it")
+    rm.add_argument("interview_id")
+    warehouse_opt(rm)
+    rm.set_defaults(func=cmd_warehouse_remove)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except MatcoderError as exc:
+        print(f"matcoder: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("matcoder: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

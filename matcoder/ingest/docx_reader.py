@@ -1,0 +1,77 @@
+"""DOCX transcripts: paragraphs (and two-column tables) to label lines.
+
+A label in bold without a colon (``**Interviewer** So...``) is given one, so the
+label-line parser of plain text handles both styles.
+"""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from matcoder.errors import InputFileError
+
+MAX_DOCX_XML_BYTES = 50 * 1024 * 1024
+
+
+def _paragraph_line(paragraph) -> str:
+    text = paragraph.text
+    runs = paragraph.runs
+    bold = ""
+    for run in runs:
+        if run.bold and run.text.strip():
+            bold += run.text
+        elif run.text.strip():
+            break
+        else:
+            bold += run.text
+    label = bold.strip()
+    rest = text[len(bold):] if text.startswith(bold) else None
+    if (label and rest and rest.strip() and not label.endswith(":") and not rest.lstrip().startswith(":")
+            and len(label) <= 40 and len(label.split()) <= 5):
+        return f"{label}: {rest.strip()}"
+    return text
+
+
+def _iter_block_lines(document) -> list[str]:
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    lines: list[str] = []
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append(_paragraph_line(Paragraph(child, document)))
+        elif tag == "tbl":
+            for row in Table(child, document).rows:
+                cells = [c.text.strip() for c in row.cells]
+                cells = [c for i, c in enumerate(cells) if c and c not in cells[:i]]
+                if len(cells) >= 2 and len(cells[0]) <= 40:
+                    lines.append(f"{cells[0]}: {cells[-1]}")
+                else:
+                    lines.extend(cells)
+    return lines
+
+
+def read_docx(path: Path) -> str:
+    """Return the document as text lines; raise InputFileError for broken files."""
+    from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import XMLSyntaxError
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = {i.filename: i.file_size for i in archive.infolist()}
+            if "word/document.xml" not in members:
+                raise InputFileError(path, "not a valid DOCX: no word/document.xml inside")
+            if sum(members.values()) > MAX_DOCX_XML_BYTES:
+                raise InputFileError(path, "DOCX too large when unpacked (over 50 MB)")
+            archive.testzip()
+        document = Document(str(path))
+    except InputFileError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+        raise InputFileError(path, f"not a valid DOCX: damaged or truncated archive ({exc})") from None
+    except (PackageNotFoundError, XMLSyntaxError, KeyError, ValueError) as exc:
+        raise InputFileError(path, f"not a valid DOCX: {exc}") from None
+    # a blank line between paragraphs keeps them as paragraphs of one turn
+    return "\n\n".join(_iter_block_lines(document))

@@ -1,0 +1,76 @@
+"""One file in, one Transcript out (or an InputFileError naming the file)."""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from matcoder.errors import InputFileError
+from matcoder.ingest.captions import parse_srt, parse_vtt
+from matcoder.ingest.docx_reader import read_docx
+from matcoder.ingest.model import Transcript
+from matcoder.ingest.speakers import RoleConfig, assign_roles, split_labelled_text
+from matcoder.ingest.text import decode_bytes, normalise
+
+FORMATS = {".txt": "txt", ".md": "txt", ".docx": "docx", ".vtt": "vtt", ".srt": "srt"}
+MAX_FILE_BYTES = 20 * 1024 * 1024
+SKIPPED_NAMES = re.compile(r"^(readme|license|licence|changelog)(\..*)?$", re.I)
+
+
+def interview_id_for(path: Path) -> str:
+    """Stable interview id from the file name: lower-case stem, runs of other chars -> '-'."""
+    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.casefold()).strip("-")
+    return slug or "interview"
+
+
+def discover(folder: Path) -> tuple[list[Path], list[Path]]:
+    """Transcript files in ``folder`` (sorted), and files that were not considered."""
+    transcripts, ignored = [], []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith((".", "~$")) or not path.is_file():
+            continue
+        if path.suffix.lower() in FORMATS and not SKIPPED_NAMES.match(path.name):
+            transcripts.append(path)
+        else:
+            ignored.append(path)
+    return transcripts, ignored
+
+
+def read_transcript(path: Path, config: RoleConfig | None = None) -> Transcript:
+    config = config or RoleConfig()
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputFileError(path, f"unsupported file type {path.suffix!r} (use .txt, .md, .docx, .vtt, .srt)")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputFileError(path, f"file too large ({size // 1_048_576} MB; limit is 20 MB)")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read file ({exc.strerror})") from None
+    if not data.strip():
+        raise InputFileError(path, "file is empty")
+    name = str(path)
+    header: list[str] = []
+    if fmt == "docx":
+        text = normalise(read_docx(path))
+        if not text.strip():
+            raise InputFileError(path, "DOCX has no text")
+        header, raw = split_labelled_text(text, config)
+    else:
+        text = decode_bytes(data, name)
+        if fmt == "vtt":
+            raw = parse_vtt(text, name, config)
+        elif fmt == "srt":
+            raw = parse_srt(text, name, config)
+        else:
+            header, raw = split_labelled_text(text, config)
+    turns = assign_roles(raw, config, name)
+    return Transcript(
+        interview_id=interview_id_for(path),
+        source_file=path.name,
+        source_format=fmt,
+        content_hash=hashlib.sha256(data).hexdigest(),
+        header=header,
+        turns=turns,
+    )

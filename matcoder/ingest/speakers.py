@@ -1,0 +1,138 @@
+"""Speaker labels and roles.
+
+A *label line* starts a turn: ``Interviewer: So tell me...``, ``[00:03:12] Q: ...``,
+``Jane Smith (00:03:12): ...``, or a label alone on its line (``CEO:``, Otter's
+``Jane Smith  0:05``) with the talk on the lines below. A label is accepted when it is
+a known role label (see ``RoleConfig``) or when it starts two or more lines, so that
+an answer line such as ``Three things: first...`` is not taken for a speaker.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from matcoder.errors import InputFileError
+from matcoder.ingest.model import RawTurn, Role, Turn
+
+_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_LABEL = r"[^\W\d_][\w.'’\- ]{0,39}?"
+LABEL_LINE = re.compile(
+    rf"""^[ \t]*(?:[\[(]?(?P<ts1>{_TS})[\])]?[ \t]*[-–]?[ \t]*)?
+        (?:\*\*)?(?P<label>{_LABEL})(?:\*\*)?
+        [ \t]*(?:[\[(]?(?P<ts2>{_TS})[\])]?)?[ \t]*(?:\*\*)?:(?:\*\*)?(?:[ \t]+|$)(?P<text>.*)$""",
+    re.X,
+)
+OTTER_LINE = re.compile(rf"^[ \t]*(?P<label>{_LABEL})[ \t]{{2,}}(?P<ts2>{_TS})[ \t]*$")
+TIMESTAMP_ONLY = re.compile(rf"^[ \t]*[\[(]?{_TS}[\])]?[ \t]*$")
+LEADING_TS = re.compile(rf"^[ \t]*[\[(]?{_TS}[\])]?[ \t]+")
+
+DEFAULT_INTERVIEWER = (
+    "interviewer", "q", "question", "int", "i", "researcher", "facilitator", "moderator",
+    "interviewer 1", "interviewer 2",
+)
+DEFAULT_INTERVIEWEE = (
+    "interviewee", "a", "answer", "ceo", "respondent", "r", "participant", "chief executive",
+)
+
+
+def norm_label(label: str) -> str:
+    return " ".join(label.replace("*", "").split()).casefold()
+
+
+@dataclass(frozen=True)
+class RoleConfig:
+    """Which speaker labels are the interviewer and which the interviewee.
+
+    Labels are compared case-insensitively. Speakers with other labels (names,
+    ``Speaker 1``) are assigned by talk share: the speaker with the most words is the
+    interviewee, everyone else an interviewer.
+    """
+
+    interviewer: tuple[str, ...] = DEFAULT_INTERVIEWER
+    interviewee: tuple[str, ...] = DEFAULT_INTERVIEWEE
+    extra_interviewer: tuple[str, ...] = field(default=())
+    extra_interviewee: tuple[str, ...] = field(default=())
+
+    def known(self) -> dict[str, Role]:
+        roles: dict[str, Role] = {}
+        for label in self.interviewer + self.extra_interviewer:
+            roles[norm_label(label)] = "interviewer"
+        for label in self.interviewee + self.extra_interviewee:
+            roles[norm_label(label)] = "interviewee"
+        return roles
+
+
+def _match_label(line: str) -> tuple[str, str | None, str] | None:
+    m = LABEL_LINE.match(line)
+    if m:
+        label = m.group("label").strip()
+        if len(label.split()) <= 5:
+            return label, m.group("ts1") or m.group("ts2"), m.group("text").strip()
+    m = OTTER_LINE.match(line)
+    if m:
+        return m.group("label").strip(), m.group("ts2"), ""
+    return None
+
+
+def accepted_labels(candidates: list[str], config: RoleConfig) -> set[str]:
+    """Labels (normalised) that really mark speakers: known ones, or seen twice or more."""
+    counts = Counter(norm_label(c) for c in candidates)
+    known = config.known()
+    return {lab for lab, n in counts.items() if lab in known or n >= 2}
+
+
+def split_labelled_text(text: str, config: RoleConfig) -> tuple[list[str], list[RawTurn]]:
+    """Split label-line text into (header lines, raw turns)."""
+    lines = text.split("\n")
+    matches = [_match_label(line) for line in lines]
+    accepted = accepted_labels([m[0] for m in matches if m], config)
+    header: list[str] = []
+    turns: list[tuple[str, str | None, list[str]]] = []
+    for line, m in zip(lines, matches):
+        if m and norm_label(m[0]) in accepted:
+            turns.append((m[0], m[1], [m[2]] if m[2] else []))
+        elif TIMESTAMP_ONLY.match(line):
+            continue
+        elif turns:
+            turns[-1][2].append(LEADING_TS.sub("", line, count=1))
+        elif line.strip():
+            header.append(line.strip())
+    raw = []
+    for label, ts, parts in turns:
+        body = "\n".join(parts).strip()
+        body = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", body)
+        if body:
+            raw.append(RawTurn(speaker=label, text=body, timestamp=ts))
+    return header, raw
+
+
+def assign_roles(raw: list[RawTurn], config: RoleConfig, path: str) -> list[Turn]:
+    """Give every turn a role; raise when the interviewee cannot be told apart."""
+    if not raw:
+        raise InputFileError(
+            path, "no speaker turns found (expected labels such as 'Interviewer:' and 'CEO:')"
+        )
+    known = config.known()
+    words: Counter[str] = Counter()
+    for turn in raw:
+        words[norm_label(turn.speaker)] += len(turn.text.split())
+    if len(words) < 2:
+        raise InputFileError(
+            path,
+            f"only one speaker ('{raw[0].speaker}') found: cannot tell questions from answers",
+        )
+    roles: dict[str, Role] = {s: known[s] for s in words if s in known}
+    unknown = [s for s in words if s not in roles]
+    if unknown:
+        has_interviewee = "interviewee" in roles.values()
+        main = max(unknown, key=lambda s: words[s])
+        for s in unknown:
+            roles[s] = "interviewee" if (s == main and not has_interviewee) else "interviewer"
+    if "interviewee" not in roles.values():
+        raise InputFileError(path, "no interviewee found among speakers " + ", ".join(sorted(words)))
+    return [
+        Turn(index=i, speaker=t.speaker, role=roles[norm_label(t.speaker)], text=t.text,
+             timestamp=t.timestamp)
+        for i, t in enumerate(raw)
+    ]

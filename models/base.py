@@ -1,0 +1,56 @@
+"""What every coder (rules, embeddings, their ensemble) takes and gives.
+
+A coder is built from a Codebook, loads nothing heavy until first used, and offers
+``fit(examples)`` and ``predict(excerpts) -> list[CodeSuggestion]``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, Sequence
+
+Source = Literal["rules", "embedding", "human"]
+
+
+@dataclass(frozen=True)
+class ExcerptInput:
+    id: str
+    text: str
+    question: str | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a code was suggested: the rule that fired and the span (offsets into the
+    excerpt text) that triggered it."""
+
+    rule: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class CodeSuggestion:
+    excerpt_id: str
+    code: str
+    weight: int | None
+    score: float
+    source: Source
+    agent: str
+    agent_version: str
+    evidence: tuple[Evidence, ...] = field(default=())
+
+
+class Coder(Protocol):
+    name: str
+    version: str
+
+    @property
+    def identity(self) -> str:  # e.g. "rules.v1"
+        ...
+
+    def fit(self, examples: Sequence[tuple[ExcerptInput, Sequence[tuple[str, int | None]]]]) -> None:
+        ...
+
+    def predict(self, excerpts: Sequence[ExcerptInput]) -> list[CodeSuggestion]:
+        ...

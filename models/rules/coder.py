@@ -1,0 +1,205 @@
+"""The rule coder (``rules.v1``): codebook patterns, cue sets and weight cues, matched
+on lower-cased lookup lemmas with spaCy's Matcher.
+
+How each family is coded:
+
+- a code fires when one of its patterns matches; if the code ``requires`` a cue set
+  (break points require ``shift``, some CEO codes ``first_person``) the pattern and a
+  cue of that set must share a sentence. Distinct, non-overlapping hits combine:
+  score = 1 - prod(1 - pattern score); codes under ``rules.min_score`` are dropped.
+- the weight of an area code comes from the weight cue nearest to one of that code's
+  hits *in the same sentence* ("non-negotiable" -> 3, "agreed together" -> 2,
+  "their own way" -> 1); no cue in the sentence, no weight.
+- growth stages come from explicit school counts (see ``growth.py``) mapped through
+  the codebook's ``growth_stages``; ``growth.future_plan`` from its patterns.
+
+Every suggestion carries the rules that fired and the spans that triggered them.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Sequence
+
+from matcoder.codebook.schema import Codebook, Pattern, PatternSpec
+from matcoder.models.base import CodeSuggestion, Evidence, ExcerptInput
+from matcoder.models.rules.growth import school_counts
+from matcoder.models.rules.patterns import build_pipeline, compile_pattern
+
+WEIGHT_FAMILY = "area"
+COUNT_SCORE = 0.9
+
+
+@dataclass(frozen=True)
+class _Rule:
+    kind: str  # "code" | "cue" | "weight"
+    target: str  # code id, cue set name, or weight level as text
+    index: int
+    text: str
+    score: float
+
+    @property
+    def name(self) -> str:
+        return f"{self.target}#{self.index} {self.text!r}"
+
+
+@dataclass(frozen=True)
+class _Hit:
+    rule: _Rule
+    start: int  # token indices
+    end: int
+    sent: int
+
+
+class PatternCompileError(ValueError):
+    """A codebook pattern spaCy cannot use; ``where`` is its path in the codebook."""
+
+    def __init__(self, where: str, problem: str):
+        self.where = where
+        super().__init__(f"{where}: {problem}")
+
+
+class RuleCoder:
+    name = "rules"
+    version = "v1"
+
+    def __init__(self, codebook: Codebook):
+        self.codebook = codebook
+        self._nlp = None
+        self._matcher = None
+        self._rules: dict[int, _Rule] = {}
+
+    @property
+    def identity(self) -> str:
+        return f"{self.name}.{self.version}"
+
+    def fit(self, examples=()) -> None:
+        """Rules are written, not trained: nothing to fit (kept for the shared protocol)."""
+
+    # -- building ---------------------------------------------------------------------
+    def _add(self, kind: str, target: str, specs: Sequence[PatternSpec], where: str) -> None:
+
+        default = self.codebook.rules.default_score
+        for i, spec in enumerate(specs):
+            text, score = (spec.match, spec.score) if isinstance(spec, Pattern) else (spec, default)
+            rule = _Rule(kind, target, i, text, score)
+            key = f"{kind}:{target}:{i}"
+            try:
+                self._matcher.add(key, [compile_pattern(text, self._nlp)])
+            except ValueError as exc:
+                raise PatternCompileError(f"{where} -> {i}", str(exc).splitlines()[0]) from None
+            self._rules[self._nlp.vocab.strings[key]] = rule
+
+    def build(self) -> "RuleCoder":
+        """Compile every pattern (also how ``codebook validate`` checks that they compile)."""
+        if self._matcher is not None:
+            return self
+        from spacy.matcher import Matcher
+
+        self._nlp = build_pipeline()
+        self._matcher = Matcher(self._nlp.vocab, validate=True)
+        book = self.codebook
+        for fam_name, family in book.families.items():
+            for ci, code in enumerate(family.codes):
+                self._add("code", code.id, code.patterns, f"families -> {fam_name} -> codes -> {ci} -> patterns")
+        for name, specs in book.cues.items():
+            self._add("cue", name, specs, f"cues -> {name}")
+        for wi, level in enumerate(book.weights):
+            self._add("weight", str(level.value), level.cues, f"weights -> {wi} -> cues")
+        return self
+
+    # -- coding -----------------------------------------------------------------------
+    def predict(self, excerpts: Sequence[ExcerptInput]) -> list[CodeSuggestion]:
+        self.build()
+        out: list[CodeSuggestion] = []
+        docs = self._nlp.pipe((e.text for e in excerpts), batch_size=256)
+        for excerpt, doc in zip(excerpts, docs):
+            out.extend(self._code_doc(excerpt, doc))
+        return out
+
+    def _hits(self, doc) -> list[_Hit]:
+        sent_of = [0] * len(doc)
+        for si, sent in enumerate(doc.sents):
+            for t in range(sent.start, sent.end):
+                sent_of[t] = si
+        return [_Hit(self._rules[mid], s, e, sent_of[s]) for mid, s, e in self._matcher(doc)]
+
+    @staticmethod
+    def _outermost(hits: list[_Hit]) -> list[_Hit]:
+        """Drop hits lying inside a longer accepted hit (so nested patterns do not add up)."""
+        kept: list[_Hit] = []
+        for h in sorted(hits, key=lambda h: (h.start - h.end, h.start)):
+            if not any(k.start <= h.start and h.end <= k.end for k in kept):
+                kept.append(h)
+        return sorted(kept, key=lambda h: h.start)
+
+    def _evidence(self, doc, hit: _Hit, rule_name: str | None = None) -> Evidence:
+        span = doc[hit.start:hit.end]
+        return Evidence(rule_name or hit.rule.name, span.start_char, span.end_char, span.text)
+
+    def _suggest(self, excerpt: ExcerptInput, code: str, weight: int | None, score: float,
+                 evidence: list[Evidence]) -> CodeSuggestion:
+        return CodeSuggestion(excerpt.id, code, weight, round(score, 4), "rules", self.name, self.version,
+                              tuple(evidence))
+
+    def _code_doc(self, excerpt: ExcerptInput, doc) -> list[CodeSuggestion]:
+        hits = self._hits(doc)
+        by_code: dict[str, list[_Hit]] = defaultdict(list)
+        cue_sents: dict[str, set[int]] = defaultdict(set)
+        weight_hits: list[_Hit] = []
+        for h in hits:
+            if h.rule.kind == "code":
+                by_code[h.rule.target].append(h)
+            elif h.rule.kind == "cue":
+                cue_sents[h.rule.target].add(h.sent)
+            else:
+                weight_hits.append(h)
+        weight_hits = self._outermost(weight_hits)
+        suggestions: list[CodeSuggestion] = []
+        min_score = self.codebook.rules.min_score
+        for code_id, code_hits in by_code.items():
+            code = self.codebook.code(code_id)
+            if code.requires:
+                code_hits = [h for h in code_hits if h.sent in cue_sents[code.requires]]
+            code_hits = self._outermost(code_hits)
+            if not code_hits:
+                continue
+            miss = 1.0
+            for h in code_hits:
+                miss *= 1.0 - h.rule.score
+            score = 1.0 - miss
+            if score < min_score:
+                continue
+            evidence = [self._evidence(doc, h) for h in code_hits]
+            weight = None
+            if self.codebook.family_of(code_id) == WEIGHT_FAMILY:
+                weight, cue = self._weight_for(code_hits, weight_hits)
+                if cue is not None:
+                    evidence.append(self._evidence(doc, cue, f"weight.{cue.rule.target}#{cue.rule.index} {cue.rule.text!r}"))
+            suggestions.append(self._suggest(excerpt, code_id, weight, score, evidence))
+        suggestions.extend(self._growth_stages(excerpt, doc))
+        return suggestions
+
+    @staticmethod
+    def _weight_for(code_hits: list[_Hit], weight_hits: list[_Hit]) -> tuple[int | None, _Hit | None]:
+        best: tuple[int, _Hit] | None = None
+        for h in code_hits:
+            for w in weight_hits:
+                if w.sent != h.sent:
+                    continue
+                gap = max(w.start - h.end, h.start - w.end, 0)
+                if best is None or gap < best[0]:
+                    best = (gap, w)
+        if best is None:
+            return None, None
+        return int(best[1].rule.target), best[1]
+
+    def _growth_stages(self, excerpt: ExcerptInput, doc) -> list[CodeSuggestion]:
+        stages: dict[str, list[Evidence]] = defaultdict(list)
+        for count in school_counts(doc):
+            for stage in self.codebook.growth_stages:
+                if count.value >= stage.min_schools and (stage.max_schools is None or count.value <= stage.max_schools):
+                    span = doc[count.start:count.end]
+                    stages[stage.code].append(Evidence(
+                        f"growth.count {count.value} -> {stage.code}", span.start_char, span.end_char, span.text))
+        return [self._suggest(excerpt, code, None, COUNT_SCORE, ev) for code, ev in stages.items()]

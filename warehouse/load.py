@@ -1,0 +1,238 @@
+"""Writing to the warehouse. Each function that changes an interview does it in one
+transaction, so a run killed at any point leaves every interview either as it was or
+fully updated. Rows arrive as the plain records below; this module knows SQL only."""
+from __future__ import annotations
+
+import json
+from dataclasses import astuple, dataclass, fields
+from datetime import datetime, timezone
+from typing import Any, Sequence
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class CodeRow:
+    code_id: str
+    family: str
+    label: str
+    definition: str
+    weighted: bool
+    codebook_hash: str
+
+
+@dataclass(frozen=True)
+class InterviewRow:
+    interview_id: str
+    source_file: str
+    source_format: str
+    content_hash: str
+    pseudonym: str | None
+    n_schools: int | None
+    n_pupils: int | None
+    phase: str | None
+    school_type: str | None
+    geography: str | None
+    grew_rapidly: bool | None
+    strategy_cluster: int | None
+    performance: str | None
+    has_case_row: bool
+    coder: str
+    codebook_hash: str
+    run_id: str
+    loaded_at: datetime
+
+
+ATTRIBUTES = ("pseudonym", "n_schools", "n_pupils", "phase", "school_type", "geography",
+              "grew_rapidly", "strategy_cluster", "performance", "has_case_row")
+
+
+@dataclass(frozen=True)
+class TurnRow:
+    interview_id: str
+    turn: int
+    speaker: str
+    role: str
+    timestamp: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class ExcerptRow:
+    excerpt_id: str
+    interview_id: str
+    turn: int
+    start: int
+    end: int
+    text: str
+    question: str | None
+
+
+@dataclass(frozen=True)
+class CodingRow:
+    coding_id: str
+    excerpt_id: str
+    code_id: str
+    weight: int | None
+    score: float | None
+    source: str
+    agent: str
+    agent_version: str
+    codebook_hash: str
+    run_id: str | None
+    reviewer: str | None
+    created_at: datetime
+    evidence: str | None
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _columns(row_type) -> list[str]:
+    return [f'"{f.name}"' for f in fields(row_type)]
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Any], chunk: int = 400) -> None:
+    """Insert dataclass rows with multi-row VALUES statements (fast, parameterised)."""
+    if not rows:
+        return
+    cols = _columns(type(rows[0]))
+    one = "(" + ", ".join("?" * len(cols)) + ")"
+    for i in range(0, len(rows), chunk):
+        part = rows[i:i + chunk]
+        params = [value for row in part for value in astuple(row)]
+        con.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES " + ", ".join([one] * len(part)), params)
+
+
+def register_codes(con: duckdb.DuckDBPyConnection, codes: Sequence[CodeRow]) -> None:
+    con.execute("BEGIN TRANSACTION")
+    for code in codes:
+        con.execute("INSERT OR REPLACE INTO codes VALUES (?, ?, ?, ?, ?, ?)", list(astuple(code)))
+    con.execute("COMMIT")
+
+
+def start_run(con, run_id: str, source_dir: str, codebook_hash: str, coder: str, version: str) -> None:
+    con.execute("INSERT INTO runs (run_id, started_at, status, source_dir, codebook_hash, coder, "
+                "matcoder_version) VALUES (?, ?, 'running', ?, ?, ?, ?)",
+                [run_id, now(), source_dir, codebook_hash, coder, version])
+
+
+def finish_run(con, run_id: str, status: str, summary: dict) -> None:
+    con.execute("UPDATE runs SET status = ?, finished_at = ?, summary = ? WHERE run_id = ?",
+                [status, now(), json.dumps(summary), run_id])
+
+
+def record_file(con, run_id: str, source_file: str, outcome: str, problem: str | None = None) -> None:
+    con.execute("INSERT OR REPLACE INTO run_files VALUES (?, ?, ?, ?)", [run_id, source_file, outcome, problem])
+
+
+def interview_state(con, interview_id: str) -> tuple[str, str, str, str] | None:
+    """(content_hash, coder, codebook_hash, source_file) of a loaded interview, or None."""
+    return con.execute("SELECT content_hash, coder, codebook_hash, source_file FROM interviews "
+                       "WHERE interview_id = ?", [interview_id]).fetchone()
+
+
+def _model_codings_of(interview_id: str) -> str:
+    return ("DELETE FROM codings WHERE source <> 'human' AND excerpt_id IN "
+            f"(SELECT excerpt_id FROM excerpts WHERE interview_id = {_q(interview_id)})")
+
+
+def _q(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class _Pair:
+    excerpt_id: str
+    text: str
+
+
+def replace_interview(con, interview: InterviewRow, turns: Sequence[TurnRow],
+                      excerpts: Sequence[ExcerptRow], codings: Sequence[CodingRow]) -> int:
+    """Replace everything of one interview in one transaction. Human codings whose
+    excerpt survives unchanged (same id, same text) stay; the others move to
+    ``retired_codings``. Returns how many human codings were retired."""
+    iid = interview.interview_id
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS new_excerpts (excerpt_id VARCHAR, text VARCHAR)")
+        con.execute("DELETE FROM new_excerpts")
+        insert_rows(con, "new_excerpts", [_Pair(e.excerpt_id, e.text) for e in excerpts])
+        vanished = """FROM codings c JOIN excerpts e USING (excerpt_id)
+            WHERE e.interview_id = ? AND c.source = 'human'
+              AND NOT EXISTS (SELECT 1 FROM new_excerpts n WHERE n.excerpt_id = c.excerpt_id AND n.text = e.text)"""
+        retired = con.execute(f"SELECT count(*) {vanished}", [iid]).fetchone()[0]
+        if retired:
+            con.execute(f"INSERT INTO retired_codings SELECT c.*, ?, 'excerpt changed when its transcript changed' {vanished}",
+                        [interview.run_id, iid])
+            con.execute(f"DELETE FROM codings WHERE coding_id IN (SELECT c.coding_id {vanished})", [iid])
+        con.execute(_model_codings_of(iid))
+        con.execute("DELETE FROM excerpts WHERE interview_id = ?", [iid])
+        con.execute("DELETE FROM turns WHERE interview_id = ?", [iid])
+        con.execute("DELETE FROM interviews WHERE interview_id = ?", [iid])
+        insert_rows(con, "interviews", [interview])
+        insert_rows(con, "turns", turns)
+        insert_rows(con, "excerpts", excerpts)
+        insert_rows(con, "codings", codings)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return retired
+
+
+
+def recode_interview(con, interview: InterviewRow, codings: Sequence[CodingRow]) -> None:
+    """Same transcript, new coder or codebook: replace model codings, keep the rest."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(_model_codings_of(interview.interview_id))
+        insert_rows(con, "codings", codings)
+        _set_attributes(con, interview, with_coder=True)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _set_attributes(con, interview: InterviewRow, with_coder: bool) -> None:
+    cols = list(ATTRIBUTES) + ["source_file"] + (["coder", "codebook_hash", "run_id", "loaded_at"] if with_coder else [])
+    sets = ", ".join(f"{c} = ?" for c in cols)
+    con.execute(f"UPDATE interviews SET {sets} WHERE interview_id = ?",
+                [getattr(interview, c) for c in cols] + [interview.interview_id])
+
+
+def update_attributes(con, interview: InterviewRow) -> bool:
+    """Refresh case attributes of an unchanged interview; True when something changed."""
+    current = con.execute(f"SELECT {', '.join(ATTRIBUTES)}, source_file FROM interviews WHERE interview_id = ?",
+                          [interview.interview_id]).fetchone()
+    wanted = tuple(getattr(interview, c) for c in ATTRIBUTES) + (interview.source_file,)
+    if current == wanted:
+        return False
+    _set_attributes(con, interview, with_coder=False)
+    return True
+
+
+def remove_interview(con, interview_id: str) -> dict[str, int]:
+    """Delete one interview in one transaction; its human codings move to retired_codings.
+    Returns what was removed (empty when the interview is not there)."""
+    if interview_state(con, interview_id) is None:
+        return {}
+    in_interview = "excerpt_id IN (SELECT excerpt_id FROM excerpts WHERE interview_id = ?)"
+    con.execute("BEGIN TRANSACTION")
+    try:
+        counts = {
+            "codings": con.execute(f"SELECT count(*) FROM codings WHERE {in_interview}", [interview_id]).fetchone()[0],
+            "excerpts": con.execute("SELECT count(*) FROM excerpts WHERE interview_id = ?", [interview_id]).fetchone()[0],
+        }
+        con.execute("INSERT INTO retired_codings SELECT *, NULL, 'interview removed' FROM codings "
+                    f"WHERE source = 'human' AND {in_interview}", [interview_id])
+        con.execute(f"DELETE FROM codings WHERE {in_interview}", [interview_id])
+        for table in ("excerpts", "turns", "interviews"):
+            con.execute(f"DELETE FROM {table} WHERE interview_id = ?", [interview_id])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return counts
