@@ -231,19 +231,38 @@ def code_interviews(config: RunConfig) -> dict:
         raise UsageError(f"transcript folder {folder} does not exist or is not a folder")
     run_id = new_run_id()
     with run_lock(Path(config.warehouse), run_id):
-        plan = prepare(config, run_id)
-        for warning in plan.warnings:
-            _say(config, f"warning: {warning}")
-        paths, ignored = discover(folder)
-        cases = Path(config.cases).resolve() if config.cases else None
-        ignored_names = [p.name for p in ignored if p.resolve() != cases]
-        outcomes = ingest([str(p) for p in paths], config, plan)
-        new = [o.interview_id for o in outcomes if o.outcome == "loaded"]
-        for iid, n in segment(new, plan).items():
-            next(o for o in outcomes if o.interview_id == iid).excerpts = n
-        to_code = [o.interview_id for o in outcomes if o.outcome in ("loaded", "recoded")]
-        if to_code:
-            _say(config, f"coding {len(to_code)} interview(s) with {plan.coder} ...")
-            code(to_code, config, plan)
-        outcomes = load(outcomes, config, plan)
-        return finish(outcomes, config, plan, ignored_names)
+        try:
+            return _run(config, run_id, folder)
+        except BaseException as exc:
+            _mark_failed(config, run_id, exc)
+            raise
+
+
+def _mark_failed(config: RunConfig, run_id: str, exc: BaseException) -> None:
+    """Close the run record as failed; interviews already loaded stay (each was one
+    transaction), the rest are untouched and load on the next run."""
+    try:
+        with connect(Path(config.warehouse)) as con:
+            if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'runs'").fetchone()[0]:
+                wl.finish_run(con, run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
+    except Exception as inner:  # the original error matters more; say why the record could not be closed
+        _say(config, f"warning: could not mark run {run_id} as failed: {inner}")
+
+
+def _run(config: RunConfig, run_id: str, folder: Path) -> dict:
+    plan = prepare(config, run_id)
+    for warning in plan.warnings:
+        _say(config, f"warning: {warning}")
+    paths, ignored = discover(folder)
+    cases = Path(config.cases).resolve() if config.cases else None
+    ignored_names = [p.name for p in ignored if p.resolve() != cases]
+    outcomes = ingest([str(p) for p in paths], config, plan)
+    new = [o.interview_id for o in outcomes if o.outcome == "loaded"]
+    for iid, n in segment(new, plan).items():
+        next(o for o in outcomes if o.interview_id == iid).excerpts = n
+    to_code = [o.interview_id for o in outcomes if o.outcome in ("loaded", "recoded")]
+    if to_code:
+        _say(config, f"coding {len(to_code)} interview(s) with {plan.coder} ...")
+        code(to_code, config, plan)
+    outcomes = load(outcomes, config, plan)
+    return finish(outcomes, config, plan, ignored_names)

@@ -24,8 +24,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _quiet_prefect() -> None:
-    """Prefect settings for a command-line run: no telemetry, only warnings logged."""
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    """Prefect settings for a command-line run: no telemetry, and Prefect's own logs
+    only when MATCODER_DEBUG is set (matcoder prints progress and errors itself)."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "DEBUG" if os.environ.get("MATCODER_DEBUG") else "CRITICAL")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
@@ -251,6 +252,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("matcoder: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not a user error: one line, details on request
+        if os.environ.get("MATCODER_DEBUG"):
+            raise
+        print(f"matcoder: internal error: {type(exc).__name__}: {exc} "
+              "(set MATCODER_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 transaction) at a time; everything else opens it read-only for one operation."""
 from __future__ import annotations
 
+import os
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +12,8 @@ import duckdb
 
 from matcoder.errors import WarehouseError
 
-DEFAULT_WAREHOUSE = Path("warehouse/matcoder.duckdb")
+# MATCODER_WAREHOUSE overrides the default file (tests and CI point it at a temp dir).
+DEFAULT_WAREHOUSE = Path(os.environ.get("MATCODER_WAREHOUSE", "warehouse/matcoder.duckdb"))
 
 
 def _lock_message(path: Path, exc: Exception) -> str:

@@ -24,12 +24,13 @@ def interview_id_for(path: Path) -> str:
 
 
 def discover(folder: Path) -> tuple[list[Path], list[Path]]:
-    """Transcript files in ``folder`` (sorted), and files that were not considered."""
+    """Transcript files in ``folder`` (sorted), and other files that were not read
+    (the case sheet among them; the caller leaves it out of its report)."""
     transcripts, ignored = [], []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith((".", "~$")) or not path.is_file():
-            continue
-        if path.suffix.lower() in FORMATS and not SKIPPED_NAMES.match(path.name):
+        if path.name.startswith((".", "~$")) or not path.is_file() or SKIPPED_NAMES.match(path.name):
+            continue  # hidden files, Word lock files, and the folder's own README
+        if path.suffix.lower() in FORMATS:
             transcripts.append(path)
         else:
             ignored.append(path)

@@ -18,7 +18,7 @@ Every suggestion carries the rules that fired and the spans that triggered them.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from matcoder.codebook.schema import Codebook, Pattern, PatternSpec
@@ -177,8 +177,21 @@ class RuleCoder:
                 if cue is not None:
                     evidence.append(self._evidence(doc, cue, f"weight.{cue.rule.target}#{cue.rule.index} {cue.rule.text!r}"))
             suggestions.append(self._suggest(excerpt, code_id, weight, score, evidence))
-        suggestions.extend(self._growth_stages(excerpt, doc))
-        return suggestions
+        return self._merge(suggestions + self._growth_stages(excerpt, doc))
+
+    @staticmethod
+    def _merge(suggestions: list[CodeSuggestion]) -> list[CodeSuggestion]:
+        """One suggestion per code: a growth stage found both by a pattern and by a count
+        keeps both pieces of evidence and the combined score."""
+        merged: dict[str, CodeSuggestion] = {}
+        for s in suggestions:
+            if s.code in merged:
+                m = merged[s.code]
+                score = round(1.0 - (1.0 - m.score) * (1.0 - s.score), 4)
+                s = replace(m, score=score, weight=m.weight if m.weight is not None else s.weight,
+                            evidence=m.evidence + s.evidence)
+            merged[s.code] = s
+        return list(merged.values())
 
     @staticmethod
     def _weight_for(code_hits: list[_Hit], weight_hits: list[_Hit]) -> tuple[int | None, _Hit | None]:

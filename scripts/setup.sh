@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Create .venv (Python 3.11) and install matcoder with its pinned stack.
+# Idempotent and fast the second time: skips pip when pyproject.toml and this
+# script are unchanged since the last successful install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null || { echo "setup: $PY not found (matcoder needs Python 3.11)" >&2; exit 2; }
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+stamp=.venv/.matcoder-installed
+want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    echo "setup: .venv is up to date"
+    exit 0
+fi
+log=.venv/setup.log
+echo "setup: installing into .venv (first time takes a few minutes; log in $log)"
+pip_install() {
+    .venv/bin/pip install --disable-pip-version-check "$@" >>"$log" 2>&1 || {
+        tail -n 40 "$log" >&2; echo "setup: pip install $* failed (full log: $log)" >&2; exit 1; }
+}
+: >"$log"
+pip_install --upgrade pip
+# torch first, pinned: 2.13.0 is a CPU build on this machine's disk; a looser pin
+# pulls a multi-GB CUDA build.
+pip_install torch==2.13.0
+pip_install -e '.[test]'
+echo "$want" > "$stamp"
+echo "setup: done"
