@@ -1,0 +1,65 @@
+"""Shared fixtures: real files, a real DuckDB file per test, and one Prefect test
+harness (a temporary local API) for the whole session."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SAMPLES = ROOT / "transcripts_sample"
+
+# Prefect state for the test session lives in a temp dir, never in ~/.prefect.
+_PREFECT_HOME = tempfile.mkdtemp(prefix="matcoder-prefect-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+    shutil.rmtree(_PREFECT_HOME, ignore_errors=True)
+
+
+@pytest.fixture
+def round_dir(tmp_path: Path) -> Path:
+    """A copy of the small interview round in tests/fixtures/round."""
+    target = tmp_path / "round"
+    shutil.copytree(FIXTURES / "round", target)
+    return target
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return tmp_path / "wh" / "test.duckdb"
+
+
+def write_docx(path: Path, paragraphs: list[tuple[str | None, str]], bold_labels: bool = True,
+               title: str | None = "Interview transcript") -> Path:
+    """A real DOCX: (label, text) paragraphs; label None = continuation paragraph."""
+    from docx import Document
+
+    doc = Document()
+    if title:
+        doc.add_heading(title, level=1)
+        doc.add_paragraph("Date: 12 March")
+    for label, text in paragraphs:
+        p = doc.add_paragraph()
+        if label and bold_labels:
+            p.add_run(label).bold = True
+            p.add_run(" " + text)
+        elif label:
+            p.add_run(f"{label}: {text}")
+        else:
+            p.add_run(text)
+    doc.save(path)
+    return path

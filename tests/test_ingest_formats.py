@@ -1,0 +1,138 @@
+"""Every delivery format is read into speaker turns with the right roles."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, SAMPLES, write_docx
+from matcoder.ingest.reader import read_transcript
+from matcoder.ingest.speakers import RoleConfig
+
+
+def roles(t):
+    return [(turn.speaker, turn.role) for turn in t.turns]
+
+
+def test_plain_text_with_header_and_continuation_paragraphs():
+    t = read_transcript(FIXTURES / "round" / "alpha.txt")
+    assert t.header == ["Interview transcript: Alpha trust", "Recorded 4 June"]
+    assert [turn.role for turn in t.turns] == ["interviewer", "interviewee"] * 3
+    answers = t.answers()
+    assert len(answers) == 3
+    assert answers[0].text.endswith("Honestly, uniform is up to each head.")
+    assert "\n\n" in answers[0].text  # paragraph kept inside the turn
+
+
+@pytest.mark.parametrize("encoding,bom,newline", [
+    ("utf-8", b"", "\n"), ("utf-8", b"\xef\xbb\xbf", "\r\n"), ("cp1252", b"", "\r\n"), ("utf-16", b"", "\n"),
+])
+def test_text_encodings_and_line_endings(tmp_path: Path, encoding, bom, newline):
+    text = newline.join(["Q: What’s the trust’s vision — in brief?", "A: Ambition for every pupil, £1 at a time.",
+                         "Q: Thanks.", "A: Café culture, naïve or not."])
+    path = tmp_path / "x.txt"
+    path.write_bytes(bom + text.encode(encoding))
+    t = read_transcript(path)
+    assert roles(t) == [("Q", "interviewer"), ("A", "interviewee")] * 2
+    assert t.turns[1].text == "Ambition for every pupil, £1 at a time."
+    assert t.turns[3].text == "Café culture, naïve or not."
+    assert "\r" not in "".join(turn.text for turn in t.turns)
+
+
+def test_timestamps_before_and_after_labels(tmp_path: Path):
+    path = tmp_path / "ts.txt"
+    path.write_text("[00:00:05] Interviewer: First question?\n00:00:09 CEO: First answer.\n"
+                    "Interviewer (00:01:10): Second?\n(00:01:15) CEO: Second answer.\n", encoding="utf-8")
+    t = read_transcript(path)
+    assert [turn.text for turn in t.turns] == ["First question?", "First answer.", "Second?", "Second answer."]
+    assert t.turns[0].timestamp == "00:00:05" and t.turns[2].timestamp == "00:01:10"
+
+
+def test_named_speakers_roles_by_talk_share_and_colon_in_answer_is_not_a_speaker(tmp_path: Path):
+    path = tmp_path / "names.txt"
+    path.write_text(
+        "Helen Marsh: How did the trust start?\n"
+        "David Okonkwo: With two schools. Three things mattered:\n"
+        "Trust: we had to trust each other completely, and that took a long time to build.\n"
+        "Helen Marsh: And then?\n"
+        "David Okonkwo: Then we grew to nine schools over four years, mostly primaries in the town.\n",
+        encoding="utf-8")
+    t = read_transcript(path)
+    assert roles(t) == [("Helen Marsh", "interviewer"), ("David Okonkwo", "interviewee")] * 2
+    assert "Trust: we had to trust each other" in t.turns[1].text
+
+
+def test_configured_labels_override_talk_share(tmp_path: Path):
+    path = tmp_path / "labels.txt"
+    path.write_text("Moderator X: A very long question that goes on and on and on and on and on?\n"
+                    "Jane: Short.\nModerator X: Another long question with many many many words in it?\n"
+                    "Jane: Yes.\n", encoding="utf-8")
+    t = read_transcript(path, RoleConfig(extra_interviewee=("Jane",)))
+    assert roles(t)[:2] == [("Moderator X", "interviewer"), ("Jane", "interviewee")]
+
+
+def test_docx_bold_labels_without_colon_and_title_block(tmp_path: Path):
+    path = write_docx(tmp_path / "b.docx", [("Interviewer", "What is the vision?"),
+                                             ("CEO", "Every child thrives."),
+                                             (None, "And every adult learns."),
+                                             ("Interviewer", "Thanks."), ("CEO", "Pleasure.")])
+    t = read_transcript(path)
+    assert t.source_format == "docx"
+    assert t.header == ["Interview transcript", "Date: 12 March"]
+    assert roles(t) == [("Interviewer", "interviewer"), ("CEO", "interviewee")] * 2
+    assert t.turns[1].text == "Every child thrives.\n\nAnd every adult learns."
+
+
+def test_docx_plain_labels(tmp_path: Path):
+    path = write_docx(tmp_path / "p.docx", [("Interviewer", "Q one?"), ("Respondent", "A one."),
+                                             ("Interviewer", "Q two?"), ("Respondent", "A two.")],
+                      bold_labels=False, title=None)
+    assert [turn.role for turn in read_transcript(path).turns] == ["interviewer", "interviewee"] * 2
+
+
+def test_docx_table_layout():
+    t = read_transcript(SAMPLES / "mat24.docx")
+    assert {turn.speaker for turn in t.turns} == {"Interviewer", "CEO"}
+    assert len(t.answers()) >= 15
+
+
+def test_vtt_voice_tags_merge_consecutive_cues_and_unescape():
+    t = read_transcript(FIXTURES / "round" / "beta.vtt")
+    assert roles(t) == [("Jo Bell", "interviewer"), ("Sam Reyes", "interviewee")] * 2
+    assert t.turns[1].text == ("We started with a hub school. Once we got to twelve schools the hub could no "
+                               "longer cope, so we built a central improvement team.")
+    assert "&" in t.turns[3].text and "&amp;" not in t.turns[3].text
+    assert t.turns[1].timestamp == "00:00:04.000"
+
+
+def test_vtt_prefix_style_and_srt_prefix_on_first_cue_only():
+    zoom = read_transcript(SAMPLES / "mat29_zoom.vtt")
+    assert {(s, r) for s, r in roles(zoom)} == {("Priya Shah", "interviewer"), ("Martin Hale", "interviewee")}
+    srt = read_transcript(FIXTURES / "round" / "gamma.srt")
+    assert roles(srt) == [("INTERVIEWER", "interviewer"), ("CEO", "interviewee")] * 2
+    assert srt.turns[1].text == "We plan to grow to fifteen schools. But only within an hour of the centre."
+
+
+def test_srt_bracket_speakers():
+    t = read_transcript(SAMPLES / "mat33_captions.srt")
+    assert {s for s, _ in roles(t)} == {"Jo Whitlock", "Andrew Feltham"}
+    assert all(not turn.text.startswith("[") for turn in t.turns)
+
+
+def test_two_interviewers_both_interviewer():
+    t = read_transcript(SAMPLES / "mat35.txt")
+    assert {s: r for s, r in roles(t)} == {"Interviewer 1": "interviewer", "Interviewer 2": "interviewer",
+                                           "Chief Executive": "interviewee"}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.iterdir()
+                                        if p.suffix in {".txt", ".md", ".docx", ".vtt", ".srt"}
+                                        and not p.name.lower().startswith("readme")))
+def test_every_sample_reads_with_answers_and_each_turn_text_is_nfc(name):
+    import unicodedata
+
+    t = read_transcript(SAMPLES / name)
+    assert len(t.answers()) >= 12
+    assert sum(len(a.text.split()) for a in t.answers()) > 1500
+    for turn in t.turns:
+        assert turn.text == unicodedata.normalize("NFC", turn.text) and turn.text == turn.text.strip()
