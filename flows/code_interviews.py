@@ -169,10 +169,12 @@ def _load_one(con, outcome: FileOutcome, plan: Plan, staging: Staging) -> None:
     else:
         codings = records.coding_rows(staging.suggestions(transcript.interview_id), plan.book_hash,
                                       plan.run_id, when)
-        if outcome.outcome == "recoded":
+        excerpts = staging.excerpts(transcript.interview_id)
+        if outcome.outcome == "recoded" and wl.excerpt_ids(con, transcript.interview_id) == {
+                e.excerpt_id for e in excerpts}:
             wl.recode_interview(con, row, codings)
-        else:
-            excerpts = staging.excerpts(transcript.interview_id)
+        else:  # new or changed transcript, or segmentation that no longer matches: replace it all
+            outcome.outcome = "loaded"
             wl.replace_interview(con, row, records.turn_rows(transcript), records.excerpt_rows(excerpts), codings)
         outcome.codings = len(codings)
     wl.record_file(con, plan.run_id, outcome.source_file, outcome.outcome)
@@ -257,7 +259,7 @@ def _run(config: RunConfig, run_id: str, folder: Path) -> dict:
     cases = Path(config.cases).resolve() if config.cases else None
     ignored_names = [p.name for p in ignored if p.resolve() != cases]
     outcomes = ingest([str(p) for p in paths], config, plan)
-    new = [o.interview_id for o in outcomes if o.outcome == "loaded"]
+    new = [o.interview_id for o in outcomes if o.outcome in ("loaded", "recoded")]
     for iid, n in segment(new, plan).items():
         next(o for o in outcomes if o.interview_id == iid).excerpts = n
     to_code = [o.interview_id for o in outcomes if o.outcome in ("loaded", "recoded")]

@@ -20,7 +20,8 @@ EXIT_REJECTED = 3
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse's own usage errors: one line, exit 2
         self.print_usage(sys.stderr)
-        raise UsageError(f"{self.prog}: {message}")
+        command = self.prog.partition(" ")[2]  # "matcoder codebook show" -> "codebook show"
+        raise UsageError(f"{command}: {message}" if command else message)
 
 
 def _quiet_prefect() -> None:

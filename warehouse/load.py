@@ -133,6 +133,10 @@ def interview_state(con, interview_id: str) -> tuple[str, str, str, str] | None:
                        "WHERE interview_id = ?", [interview_id]).fetchone()
 
 
+def excerpt_ids(con, interview_id: str) -> set[str]:
+    return {i for (i,) in con.execute("SELECT excerpt_id FROM excerpts WHERE interview_id = ?", [interview_id]).fetchall()}
+
+
 def _model_codings_of(interview_id: str) -> str:
     return ("DELETE FROM codings WHERE source <> 'human' AND excerpt_id IN "
             f"(SELECT excerpt_id FROM excerpts WHERE interview_id = {_q(interview_id)})")

@@ -1,0 +1,93 @@
+"""The command line: exit codes, one-line messages, JSON where output is data."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from matcoder.cli import main
+from test_codebook import SPEC_IDS
+
+MATCODER = [sys.executable, "-m", "matcoder.cli"]
+
+
+def test_console_script_help_lists_every_subcommand():
+    out = subprocess.run(MATCODER + ["-h"], capture_output=True, text=True)
+    assert out.returncode == 0
+    for command in ("run", "codebook", "code-excerpts", "warehouse"):
+        assert command in out.stdout
+
+
+def test_usage_errors_exit_2_with_one_line(capsys):
+    assert main(["run", "--no-such-option"]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == "matcoder: unrecognized arguments: --no-such-option"
+    assert main(["codebook", "show"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == \
+        "matcoder: codebook show: the following arguments are required: code"
+    assert main(["codebook", "show", "area.nope"]) == 2
+    assert capsys.readouterr().err.strip() == "matcoder: unknown code 'area.nope'; `matcoder codebook ids` lists them"
+
+
+def test_codebook_ids_and_show(capsys):
+    assert main(["codebook", "ids"]) == 0
+    assert capsys.readouterr().out.split() == SPEC_IDS
+    assert main(["codebook", "show", "area.governance"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["id"] == "area.governance" and len(shown["examples"]) >= 10
+
+
+def test_codebook_validate_good_and_broken(capsys, tmp_path: Path):
+    assert main(["codebook", "validate"]) == 0
+    assert "valid, 38 codes in 4 families" in capsys.readouterr().out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nversion: 1\nfamilies: {}\n", encoding="utf-8")
+    assert main(["codebook", "validate", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "bad.yaml: version: Input should be a valid string" in err
+    assert "bad.yaml: growth_stages: Field required" in err
+
+
+def test_code_excerpts_round_trip_with_evidence(capsys, tmp_path: Path):
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps(x) for x in [
+        {"id": "a", "text": "Finance and HR are run centrally for every school.", "question": "Back office?"},
+        {"id": "b", "text": "Thank you."},
+        {"id": "c", "text": "The trustees rewrote the scheme of delegation once we got to twelve schools."},
+    ]) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["code-excerpts", "--input", str(src), "--output", str(out)]) == 0
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["id"] for line in lines] == ["a", "b", "c"]
+    a = {c["code"]: c for c in lines[0]["codes"]}
+    assert a["area.shared_services"]["weight"] == 3 and a["area.shared_services"]["source"] == "rules"
+    assert a["area.shared_services"]["evidence"]
+    assert lines[1]["codes"] == []
+    assert {"area.governance", "breakpoint.governance_delegation", "growth.established"} <= {
+        c["code"] for c in lines[2]["codes"]}
+
+
+@pytest.mark.parametrize("content,message", [
+    ('{"id": "a", "text": "ok"}\n{"id": "b"\n', "in.jsonl: line 2: not JSON"),
+    ('{"id": "a", "text": "ok"}\n{"id": "b"}\n', "in.jsonl: line 2: text: Field required"),
+    ('{"id": "a", "text": "ok"}\n{"id": "a", "text": "again"}\n', "in.jsonl: line 2: duplicate id 'a'"),
+])
+def test_code_excerpts_bad_input_names_file_and_line(capsys, tmp_path: Path, content, message):
+    src = tmp_path / "in.jsonl"
+    src.write_text(content, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["code-excerpts", "--input", str(src), "--output", str(out)]) == 1
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_warehouse_commands_on_a_missing_file(capsys, tmp_path: Path):
+    assert main(["warehouse", "check", "--warehouse", str(tmp_path / "none.duckdb")]) == 1
+    assert "does not exist yet" in capsys.readouterr().err
+    assert main(["warehouse", "migrate", "--warehouse", str(tmp_path / "new.duckdb")]) == 0
+    assert json.loads(capsys.readouterr().out)["applied"] == ["001_init"]
+    assert main(["warehouse", "migrate", "--list", "--warehouse", str(tmp_path / "new.duckdb")]) == 0
+    assert json.loads(capsys.readouterr().out) == []

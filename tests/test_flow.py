@@ -1,0 +1,140 @@
+"""End to end: `matcoder run` through the Prefect flow into a real DuckDB file."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from conftest import SAMPLES
+from matcoder.cli import main
+from matcoder.codebook.loader import DEFAULT_PATH
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def run(capsys, folder: Path, warehouse: Path, *extra: str) -> tuple[int, dict, str]:
+    code = main(["run", str(folder), "--warehouse", str(warehouse), "--json", *extra])
+    out, err = capsys.readouterr()
+    return code, json.loads(out), err
+
+
+def table(warehouse: Path, sql: str):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def counts(warehouse: Path) -> tuple:
+    return table(warehouse, "SELECT (SELECT count(*) FROM interviews), (SELECT count(*) FROM turns), "
+                            "(SELECT count(*) FROM excerpts), (SELECT count(*) FROM codings)")[0]
+
+
+def test_sample_round_loads_every_interview_and_a_second_run_changes_nothing(capsys, tmp_path: Path):
+    wh = tmp_path / "w.duckdb"
+    code, summary, err = run(capsys, SAMPLES, wh)
+    assert code == 0, err
+    assert summary["rejected"] == [] and summary["check_failures"] == {}
+    assert len(summary["files"]["loaded"]) == 12
+    assert summary["warehouse"]["interviews"] == 12
+    assert set(summary["warehouse"]["codings_by_family"]) == {"area", "breakpoint", "ceo", "growth"}
+    assert "[12/12]" in err
+    # every interviewee answer is found as excerpts, and every sample has its case attributes
+    assert table(wh, "SELECT count(*) FROM turns t WHERE role = 'interviewee' AND NOT EXISTS "
+                     "(SELECT 1 FROM excerpts e WHERE e.interview_id = t.interview_id AND e.turn = t.turn)") == [(0,)]
+    assert table(wh, "SELECT count(*) FROM interviews WHERE pseudonym IS NULL OR strategy_cluster IS NULL") == [(0,)]
+    before = counts(wh), table(wh, "SELECT coding_id FROM codings ORDER BY 1")
+    code, summary, _ = run(capsys, SAMPLES, wh)
+    assert code == 0 and len(summary["files"]["unchanged"]) == 12
+    assert (counts(wh), table(wh, "SELECT coding_id FROM codings ORDER BY 1")) == before
+    assert table(wh, "SELECT status, count(*) FROM runs GROUP BY 1") == [("completed", 2)]
+
+
+def test_a_changed_transcript_replaces_only_its_own_rows(capsys, round_dir: Path, warehouse: Path):
+    code, first, _ = run(capsys, round_dir, warehouse)
+    assert code == 0 and first["warehouse"]["interviews"] == 3
+    loaded = dict(table(warehouse, "SELECT interview_id, run_id FROM interviews"))
+    alpha = round_dir / "alpha.txt"
+    alpha.write_text(alpha.read_text(encoding="utf-8").replace("non-negotiable", "agreed by the heads together"),
+                     encoding="utf-8")
+    code, second, _ = run(capsys, round_dir, warehouse)
+    assert code == 0
+    assert second["files"] == {"loaded": ["alpha.txt"], "recoded": [], "unchanged": ["beta.vtt", "gamma.srt"]}
+    now = dict(table(warehouse, "SELECT interview_id, run_id FROM interviews"))
+    assert now["alpha"] == second["run_id"] != loaded["alpha"]
+    assert now["beta"] == loaded["beta"] and now["gamma"] == loaded["gamma"]
+    assert table(warehouse, "SELECT count(*) FROM excerpts WHERE text LIKE '%non-negotiable%'") == [(0,)]
+    assert table(warehouse, "SELECT count(*) FROM excerpts WHERE text LIKE '%agreed by the heads together%'") == [(1,)]
+
+
+def test_bad_files_are_rejected_one_line_each_and_the_rest_loads(capsys, round_dir: Path, warehouse: Path):
+    (round_dir / "empty.txt").write_bytes(b"")
+    (round_dir / "junk.docx").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 8)
+    (round_dir / "broken.vtt").write_text("WEBVTT\n\n1\n00:01 --> 00:02\n<v A>x</v>\n", encoding="utf-8")
+    (round_dir / "essay.txt").write_text("An essay.\nNo speakers here.\n", encoding="utf-8")
+    code = main(["run", str(round_dir), "--warehouse", str(warehouse)])
+    out, err = capsys.readouterr()
+    assert code == 3
+    rejected = [line for line in out.splitlines() if line.startswith("rejected: ")]
+    assert sorted(rejected) == sorted([
+        "rejected: broken.vtt: line 4: malformed cue timing '00:01 --> 00:02'",
+        "rejected: empty.txt: file is empty",
+        "rejected: essay.txt: no speaker turns found (expected labels such as 'Interviewer:' and 'CEO:')",
+        next(line for line in rejected if line.startswith("rejected: junk.docx: not a valid DOCX")),
+    ])
+    assert sorted(i for (i,) in table(warehouse, "SELECT interview_id FROM interviews")) == ["alpha", "beta", "gamma"]
+    assert table(warehouse, "SELECT count(*) FROM turns WHERE interview_id IN ('empty', 'junk', 'broken', 'essay')") == [(0,)]
+    assert table(warehouse, "SELECT source_file FROM run_files WHERE outcome = 'rejected' ORDER BY 1") == [
+        ("broken.vtt",), ("empty.txt",), ("essay.txt",), ("junk.docx",)]
+    before = counts(warehouse)
+    assert main(["run", str(round_dir), "--warehouse", str(warehouse), "--quiet"]) == 3
+    capsys.readouterr()
+    assert counts(warehouse) == before
+
+
+def test_a_file_removed_from_the_folder_is_kept_and_reported(capsys, round_dir: Path, warehouse: Path):
+    run(capsys, round_dir, warehouse)
+    (round_dir / "gamma.srt").unlink()
+    code, summary, _ = run(capsys, round_dir, warehouse)
+    assert code == 0 and summary["not_in_folder"] == ["gamma"]
+    assert summary["warehouse"]["interviews"] == 3
+    assert main(["warehouse", "remove", "gamma", "--warehouse", str(warehouse)]) == 0
+    capsys.readouterr()
+    assert table(warehouse, "SELECT count(*) FROM excerpts WHERE interview_id = 'gamma'") == [(0,)]
+
+
+def test_case_sheet_rows_missing_or_invalid_are_reported_and_attributes_stay_null(capsys, round_dir: Path,
+                                                                                  warehouse: Path):
+    (round_dir / "cases.csv").write_text("interview,pseudonym,schools,phase,cluster\nalpha.txt,MAT 90,9,primary,7\n"
+                                         "beta,MAT 91,12,mixed,1\n", encoding="utf-8")
+    code, summary, err = run(capsys, round_dir, warehouse)
+    assert code == 0
+    assert any("row 2: strategy_cluster: Input should be 1, 2 or 3" in w for w in summary["case_sheet_warnings"])
+    assert "warning:" in err
+    assert summary["without_case_row"] == ["alpha.txt", "gamma.srt"]
+    assert table(warehouse, "SELECT interview_id, pseudonym, n_schools, has_case_row FROM interviews ORDER BY 1") == [
+        ("alpha", None, None, False), ("beta", "MAT 91", 12, True), ("gamma", None, None, False)]
+
+
+def test_a_codebook_change_recodes_without_reloading_transcripts(capsys, round_dir: Path, warehouse: Path,
+                                                                tmp_path: Path):
+    run(capsys, round_dir, warehouse)
+    excerpts = table(warehouse, "SELECT excerpt_id FROM excerpts ORDER BY 1")
+    data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    data["version"] = "1.0.1"
+    book = tmp_path / "codebook.yaml"
+    book.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    code, summary, _ = run(capsys, round_dir, warehouse, "--codebook", str(book))
+    assert code == 0 and sorted(summary["files"]["recoded"]) == ["alpha.txt", "beta.vtt", "gamma.srt"]
+    assert table(warehouse, "SELECT excerpt_id FROM excerpts ORDER BY 1") == excerpts
+    assert table(warehouse, "SELECT DISTINCT codebook_hash FROM codings") == [(summary["codebook_hash"],)]
+
+
+def test_missing_folder_is_a_usage_error(capsys, tmp_path: Path):
+    assert main(["run", str(tmp_path / "nowhere"), "--warehouse", str(tmp_path / "w.duckdb")]) == 2
+    assert "does not exist or is not a folder" in capsys.readouterr().err
