@@ -1,5 +1,5 @@
 """The rule coder (``rules.v1``): codebook patterns, cue sets and weight cues, matched
-on lower-cased lookup lemmas with spaCy's Matcher.
+on lower-cased lookup lemmas (see ``patterns.py`` for the matching itself).
 
 How each family is coded:
 
@@ -17,6 +17,7 @@ Every suggestion carries the rules that fired and the spans that triggered them.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Sequence
@@ -24,7 +25,7 @@ from typing import Sequence
 from matcoder.codebook.schema import Codebook, Pattern, PatternSpec
 from matcoder.models.base import CodeSuggestion, Evidence, ExcerptInput
 from matcoder.models.rules.growth import school_counts
-from matcoder.models.rules.patterns import build_pipeline, compile_pattern
+from matcoder.models.rules.patterns import Analysed, PatternIndex, compile_pattern
 
 WEIGHT_FAMILY = "area"
 COUNT_SCORE = 0.9
@@ -51,6 +52,11 @@ class _Hit:
     sent: int
 
 
+def _span_evidence(doc: Analysed, first: int, last: int, rule: str) -> Evidence:
+    start, end = doc.toks[first].start, doc.toks[last - 1].end
+    return Evidence(rule, start, end, doc.text[start:end])
+
+
 class PatternCompileError(ValueError):
     """A codebook pattern spaCy cannot use; ``where`` is its path in the codebook."""
 
@@ -65,9 +71,8 @@ class RuleCoder:
 
     def __init__(self, codebook: Codebook):
         self.codebook = codebook
-        self._nlp = None
-        self._matcher = None
-        self._rules: dict[int, _Rule] = {}
+        self._index: PatternIndex | None = None
+        self._codes = {code.id: code for code in codebook.codes()}
 
     @property
     def identity(self) -> str:
@@ -77,52 +82,45 @@ class RuleCoder:
         """Rules are written, not trained: nothing to fit (kept for the shared protocol)."""
 
     # -- building ---------------------------------------------------------------------
-    def _add(self, kind: str, target: str, specs: Sequence[PatternSpec], where: str) -> None:
-
+    def _compile(self, kind: str, target: str, specs: Sequence[PatternSpec], where: str) -> None:
         default = self.codebook.rules.default_score
         for i, spec in enumerate(specs):
             text, score = (spec.match, spec.score) if isinstance(spec, Pattern) else (spec, default)
-            rule = _Rule(kind, target, i, text, score)
-            key = f"{kind}:{target}:{i}"
             try:
-                self._matcher.add(key, [compile_pattern(text, self._nlp)])
-            except ValueError as exc:
-                raise PatternCompileError(f"{where} -> {i}", str(exc).splitlines()[0]) from None
-            self._rules[self._nlp.vocab.strings[key]] = rule
+                compiled = compile_pattern(text)
+            except (ValueError, re.error) as exc:
+                raise PatternCompileError(f"{where} -> {i}", str(exc)) from None
+            self._index.add(_Rule(kind, target, i, text, score), compiled)
 
     def build(self) -> "RuleCoder":
         """Compile every pattern (also how ``codebook validate`` checks that they compile)."""
-        if self._matcher is not None:
+        if self._index is not None:
             return self
-        from spacy.matcher import Matcher
-
-        self._nlp = build_pipeline()
-        self._matcher = Matcher(self._nlp.vocab, validate=True)
+        self._index = PatternIndex()
         book = self.codebook
         for fam_name, family in book.families.items():
             for ci, code in enumerate(family.codes):
-                self._add("code", code.id, code.patterns, f"families -> {fam_name} -> codes -> {ci} -> patterns")
+                self._compile("code", code.id, code.patterns, f"families -> {fam_name} -> codes -> {ci} -> patterns")
         for name, specs in book.cues.items():
-            self._add("cue", name, specs, f"cues -> {name}")
+            self._compile("cue", name, specs, f"cues -> {name}")
         for wi, level in enumerate(book.weights):
-            self._add("weight", str(level.value), level.cues, f"weights -> {wi} -> cues")
+            self._compile("weight", str(level.value), level.cues, f"weights -> {wi} -> cues")
         return self
 
     # -- coding -----------------------------------------------------------------------
     def predict(self, excerpts: Sequence[ExcerptInput]) -> list[CodeSuggestion]:
         self.build()
         out: list[CodeSuggestion] = []
-        docs = self._nlp.pipe((e.text for e in excerpts), batch_size=256)
-        for excerpt, doc in zip(excerpts, docs):
-            out.extend(self._code_doc(excerpt, doc))
+        for excerpt in excerpts:
+            out.extend(self._code_doc(excerpt, Analysed(excerpt.text)))
         return out
 
-    def _hits(self, doc) -> list[_Hit]:
-        sent_of = [0] * len(doc)
-        for si, sent in enumerate(doc.sents):
-            for t in range(sent.start, sent.end):
-                sent_of[t] = si
-        return [_Hit(self._rules[mid], s, e, sent_of[s]) for mid, s, e in self._matcher(doc)]
+    def _hits(self, doc: Analysed) -> list[_Hit]:
+        hits = []
+        for rule, compiled in self._index.candidates(doc):
+            for first, last in compiled.find(doc):
+                hits.append(_Hit(rule, first, last, doc.toks[first].sent))
+        return hits
 
     @staticmethod
     def _outermost(hits: list[_Hit]) -> list[_Hit]:
@@ -133,16 +131,16 @@ class RuleCoder:
                 kept.append(h)
         return sorted(kept, key=lambda h: h.start)
 
-    def _evidence(self, doc, hit: _Hit, rule_name: str | None = None) -> Evidence:
-        span = doc[hit.start:hit.end]
-        return Evidence(rule_name or hit.rule.name, span.start_char, span.end_char, span.text)
+    @staticmethod
+    def _evidence(doc: Analysed, hit: _Hit, rule_name: str | None = None) -> Evidence:
+        return _span_evidence(doc, hit.start, hit.end, rule_name or hit.rule.name)
 
     def _suggest(self, excerpt: ExcerptInput, code: str, weight: int | None, score: float,
                  evidence: list[Evidence]) -> CodeSuggestion:
         return CodeSuggestion(excerpt.id, code, weight, round(score, 4), "rules", self.name, self.version,
                               tuple(evidence))
 
-    def _code_doc(self, excerpt: ExcerptInput, doc) -> list[CodeSuggestion]:
+    def _code_doc(self, excerpt: ExcerptInput, doc: Analysed) -> list[CodeSuggestion]:
         hits = self._hits(doc)
         by_code: dict[str, list[_Hit]] = defaultdict(list)
         cue_sents: dict[str, set[int]] = defaultdict(set)
@@ -158,7 +156,7 @@ class RuleCoder:
         suggestions: list[CodeSuggestion] = []
         min_score = self.codebook.rules.min_score
         for code_id, code_hits in by_code.items():
-            code = self.codebook.code(code_id)
+            code = self._codes[code_id]
             if code.requires:
                 code_hits = [h for h in code_hits if h.sent in cue_sents[code.requires]]
             code_hits = self._outermost(code_hits)
@@ -207,12 +205,11 @@ class RuleCoder:
             return None, None
         return int(best[1].rule.target), best[1]
 
-    def _growth_stages(self, excerpt: ExcerptInput, doc) -> list[CodeSuggestion]:
+    def _growth_stages(self, excerpt: ExcerptInput, doc: Analysed) -> list[CodeSuggestion]:
         stages: dict[str, list[Evidence]] = defaultdict(list)
-        for count in school_counts(doc):
+        for count in school_counts(doc.toks):
             for stage in self.codebook.growth_stages:
                 if count.value >= stage.min_schools and (stage.max_schools is None or count.value <= stage.max_schools):
-                    span = doc[count.start:count.end]
-                    stages[stage.code].append(Evidence(
-                        f"growth.count {count.value} -> {stage.code}", span.start_char, span.end_char, span.text))
+                    stages[stage.code].append(_span_evidence(
+                        doc, count.start, count.end, f"growth.count {count.value} -> {stage.code}"))
         return [self._suggest(excerpt, code, None, COUNT_SCORE, ev) for code, ev in stages.items()]

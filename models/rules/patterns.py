@@ -1,74 +1,167 @@
-"""The spaCy side of the codebook's word-pattern language.
+"""Matching the codebook's word-pattern language, fast.
 
-The pipeline is ``spacy.blank("en")`` + sentencizer + ``lower_lemma``, a component that
-stores the lookup lemma (spacy-lookups-data) of each lower-cased token in
-``token.norm_``. Pattern words are lemmatised the same way, so ``schools`` in a pattern
-matches ``School``; ``=word`` matches the exact lower-cased form.
+Each excerpt is tokenised once (``TOKEN``: words with inner apostrophes, and single
+punctuation marks) and rendered as a *key* string: for every token
+``" " + lemma + "\\x01" + lower``. Lemmas come from spaCy's English lookup table
+(spacy-lookups-data), applied to the lower-cased token. Pattern words are tokenised
+and lemmatised the same way, so ``schools`` in a pattern matches ``School`` in text
+and ``non-negotiable`` matches its three tokens. A pattern compiles to one regular
+expression over the key; it runs only when the excerpt contains one of its first
+words (its *anchors*), which is what keeps 10,000 excerpts within seconds (spaCy's
+Matcher, with set predicates and ``{0,N}`` gaps, took over two minutes here).
+
+Sentences end at ``.``, ``!``, ``?`` and ``…`` tokens; gaps (``~N``) never cross one.
 """
 from __future__ import annotations
 
+import bisect
+import gzip
+import json
+import re
+from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
+from typing import NamedTuple
 
-import spacy
-from spacy.language import Language
-from spacy.lookups import Table, load_lookups
-from spacy.tokens import Doc
-
-
-@lru_cache(maxsize=1)
-def _table() -> Table:
-    return load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
-
+TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
+SENT_END = frozenset(".!?…")
+_SEP = "\x01"
+_GAP_UNIT = rf"(?: (?![.!?…]{_SEP})[^ ]+)"
 
 _CACHE: dict[str, str] = {}
 
 
+@lru_cache(maxsize=1)
+def _table() -> dict[str, str]:
+    """spaCy's English lookup lemmas, read from the spacy-lookups-data package (the same
+    table ``spacy.blank("en")``'s lookup lemmatizer uses, without importing spaCy)."""
+    path = resources.files("spacy_lookups_data") / "data" / "en_lemma_lookup.json.gz"
+    return json.loads(gzip.decompress(path.read_bytes()))
+
+
 def lemma(word: str) -> str:
     """Lookup lemma of the lower-cased word ('Academies' -> 'academy')."""
-    lower = word.casefold()
+    lower = word.casefold().replace("’", "'")
     found = _CACHE.get(lower)
     if found is None:
         found = _CACHE[lower] = _table().get(lower, lower).casefold()
     return found
 
 
-@Language.component("lower_lemma")
-def lower_lemma(doc: Doc) -> Doc:
-    for token in doc:
-        token.norm_ = lemma(token.lower_)
-    return doc
+class Tok(NamedTuple):
+    start: int  # character offsets into the excerpt text
+    end: int
+    text: str
+    lower: str
+    norm: str
+    sent: int
 
 
-def build_pipeline() -> Language:
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe("lower_lemma")
-    return nlp
+class Analysed:
+    """One excerpt, tokenised, with its key string for pattern matching."""
+
+    __slots__ = ("text", "toks", "key", "positions", "forms")
+
+    def __init__(self, text: str):
+        self.text = text
+        cache = _CACHE
+        toks: list[Tok] = []
+        parts: list[str] = []
+        positions: list[int] = []
+        sent = pos = 0
+        for m in TOKEN.finditer(text):
+            word = m.group()
+            lower = word.lower()
+            if "’" in lower:
+                lower = lower.replace("’", "'")
+            norm = cache.get(lower)
+            if norm is None:
+                norm = lemma(lower)
+            toks.append(Tok(m.start(), m.end(), word, lower, norm, sent))
+            if word in SENT_END:
+                sent += 1
+            piece = f" {norm}{_SEP}{lower}"
+            positions.append(pos)
+            parts.append(piece)
+            pos += len(piece)
+        self.toks = toks
+        self.key = "".join(parts) + " "
+        self.positions = positions
+        self.forms = {t.norm for t in toks} | {t.lower for t in toks}
+
+    def token_span(self, start: int, end: int) -> tuple[int, int]:
+        """Key-string match [start, end) -> token indices [first, last + 1)."""
+        first = bisect.bisect_left(self.positions, start)
+        last = bisect.bisect_right(self.positions, end - 1)
+        return first, last
 
 
-def compile_pattern(pattern: str, nlp: Language) -> list[dict]:
-    """One pattern string -> one spaCy Matcher pattern (list of token specs)."""
-    specs: list[dict] = []
+def _words(word: str) -> list[str]:
+    return TOKEN.findall(word)
+
+
+def _unit(word: str) -> tuple[str, set[str]]:
+    """Regex for one pattern token (may be several text tokens) and its anchor forms."""
+    exact = word.startswith("=")
+    parts = _words(word.lstrip("="))
+    if exact:
+        pieces = [f" [^ {_SEP}]+{_SEP}{re.escape(p.casefold())}(?= )" for p in parts]
+        return "".join(pieces), {parts[0].casefold()} if parts else set()
+    pieces = [f" {re.escape(lemma(p))}{_SEP}[^ ]+" for p in parts]
+    return "".join(pieces), {lemma(parts[0])} if parts else set()
+
+
+@dataclass(frozen=True)
+class CompiledPattern:
+    text: str
+    regex: re.Pattern
+    anchors: frozenset[str]
+
+    def find(self, doc: Analysed) -> list[tuple[int, int]]:
+        """Token spans [first, last + 1) of non-overlapping matches in the excerpt.
+        Callers with many patterns should pre-select them by ``anchors`` (see
+        ``PatternIndex``) instead of calling this for every pattern."""
+        return [doc.token_span(m.start(), m.end()) for m in self.regex.finditer(doc.key)]
+
+
+class PatternIndex:
+    """Patterns by anchor word, so an excerpt only tries the patterns it could match."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[object, CompiledPattern]] = []
+        self.by_anchor: dict[str, list[int]] = {}
+
+    def add(self, payload: object, pattern: CompiledPattern) -> None:
+        for anchor in pattern.anchors:
+            self.by_anchor.setdefault(anchor, []).append(len(self.items))
+        self.items.append((payload, pattern))
+
+    def candidates(self, doc: Analysed) -> list[tuple[object, CompiledPattern]]:
+        found: set[int] = set()
+        for form in doc.forms:
+            hit = self.by_anchor.get(form)
+            if hit:
+                found.update(hit)
+        return [self.items[i] for i in sorted(found)]
+
+
+def compile_pattern(pattern: str) -> CompiledPattern:
+    """One pattern string (syntax checked by the codebook schema) -> regex."""
+    units: list[str] = []
+    anchors: set[str] | None = None
     for tok in pattern.split():
         if tok.startswith("~"):
-            specs.append({"OP": "{0," + tok[1:] + "}"})
+            units.append(f"{_GAP_UNIT}{{0,{int(tok[1:])}}}")
             continue
         optional = tok.endswith("?")
-        tok = tok.rstrip("?")
-        if "|" in tok:
-            words = tok.split("|")
-            if any(w.startswith("=") for w in words):
-                spec = {"LOWER": {"IN": [w.lstrip("=").casefold() for w in words]}}
-            else:
-                spec = {"NORM": {"IN": sorted({lemma(w) for w in words})}}
-            parts = [spec]
-        elif tok.startswith("="):
-            parts = [{"LOWER": t.lower_} for t in nlp.make_doc(tok[1:])]
-        else:
-            parts = [{"NORM": lemma(t.text)} for t in nlp.make_doc(tok)]
+        alternatives = tok.rstrip("?").split("|")
+        compiled = [_unit(w) for w in alternatives]
+        body = compiled[0][0] if len(compiled) == 1 else "(?:" + "|".join(c[0] for c in compiled) + ")"
         if optional:
-            if len(parts) != 1:
-                raise ValueError(f"pattern {pattern!r}: '{tok}?' is several tokens and cannot be optional")
-            parts[0] = {**parts[0], "OP": "?"}
-        specs.extend(parts)
-    return specs
+            body = f"(?:{body})?"
+        elif anchors is None:
+            anchors = set().union(*(c[1] for c in compiled))
+        units.append(body)
+    if not anchors:
+        raise ValueError(f"pattern {pattern!r} has no required word")
+    return CompiledPattern(pattern, re.compile("".join(units)), frozenset(anchors))
