@@ -39,8 +39,10 @@ def _cross_checks(book: Codebook) -> list[str]:
             for j, other in enumerate(code.confusable_with):
                 if other not in all_ids:
                     problems.append(f"{where} -> confusable_with -> {j}: unknown code {other!r}")
-            if code.requires is not None and code.requires not in book.cues:
-                problems.append(f"{where} -> requires: unknown cue set {code.requires!r}")
+            for field in ("requires", "unless"):
+                value = getattr(code, field)
+                if value is not None and value not in book.cues:
+                    problems.append(f"{where} -> {field}: unknown cue set {value!r}")
             for j, example in enumerate(code.examples):
                 if example.weight is not None and not family.weighted:
                     problems.append(

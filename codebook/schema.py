@@ -72,6 +72,9 @@ class Code(Strict):
     requires: str | None = Field(
         default=None, description="name of a cue set that must occur in the same sentence as a pattern"
     )
+    unless: str | None = Field(
+        default=None, description="name of a cue set that must NOT occur in the sentence of a pattern"
+    )
     examples: list[Example]
 
     @field_validator("examples")
@@ -108,6 +111,12 @@ class GrowthStage(Strict):
 class RuleSettings(Strict):
     default_score: float = Field(default=0.9, ge=0, le=1)
     min_score: float = Field(default=0.5, ge=0, le=1, description="suggestions below are dropped")
+    cue_boost: float = Field(
+        default=0.0, ge=0, le=1,
+        description="an area hit with a weight cue in its sentence counts as 1-(1-s)(1-cue_boost): the text shows who holds the function")
+    question_boost: float = Field(
+        default=0.0, ge=0, le=1,
+        description="a hit whose code the question also matches counts as 1-(1-s)(1-question_boost): the question's topic is a prior")
 
 
 class Codebook(Strict):

@@ -134,6 +134,33 @@ def cmd_code_excerpts(args) -> int:
     return 0
 
 
+def cmd_evaluate(args) -> int:
+    from matcoder.codebook.loader import load_codebook
+    from matcoder.excerpt_io import suggestion_json
+    from matcoder.models.base import ExcerptInput
+    from matcoder.models.evaluation import as_codes, evaluate, markdown, read_coded, table
+    from matcoder.models.registry import get_coder
+
+    book = load_codebook(args.codebook)
+    gold = read_coded(Path(args.gold))
+    if args.predictions:
+        predicted = {k: as_codes(v) for k, v in read_coded(Path(args.predictions)).items()}
+    else:
+        missing = [k for k, v in gold.items() if not v.text]
+        if missing:
+            raise UsageError(f"{args.gold}: gold line {missing[0]!r} has no text to code; pass --predictions")
+        coder = get_coder(args.coder, book)
+        predicted = {k: {} for k in gold}
+        for s in coder.predict([ExcerptInput(k, v.text, v.question) for k, v in gold.items()]):
+            predicted[s.excerpt_id][s.code] = suggestion_json(s, explain=False)["weight"]
+    report = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids())
+    if args.format == "json":
+        _print_json(report.to_json())
+    else:
+        sys.stdout.write(markdown(report) if args.format == "markdown" else table(report))
+    return 0
+
+
 def cmd_warehouse_migrate(args) -> int:
     from matcoder.warehouse.connect import connect
     from matcoder.warehouse.migrate import migrate, pending
@@ -226,6 +253,17 @@ def build_parser() -> argparse.ArgumentParser:
     ce.add_argument("--codebook", metavar="FILE")
     ce.add_argument("--no-evidence", action="store_true", help="leave out the rules and spans that fired")
     ce.set_defaults(func=cmd_code_excerpts)
+
+    ev = sub.add_parser("evaluate", help="score a coder (or a predictions file) against gold codings",
+                        description='Gold and predictions are JSONL lines {"id", "text", "codes": '
+                        '[{"code", "weight"}]}. Without --predictions the gold texts are coded by --coder.')
+    ev.add_argument("--gold", required=True, metavar="GOLD.jsonl")
+    ev.add_argument("--predictions", metavar="PRED.jsonl", help="codings to score (default: run --coder)")
+    ev.add_argument("--coder", default=DEFAULT_CODER, choices=CODERS)
+    ev.add_argument("--codebook", metavar="FILE")
+    ev.add_argument("--format", choices=("json", "table", "markdown"), default="json",
+                    help="json (default), a terminal table, or the README's markdown tables")
+    ev.set_defaults(func=cmd_evaluate)
 
     wh = sub.add_parser("warehouse", help="warehouse maintenance").add_subparsers(
         dest="warehouse_command", required=True, parser_class=_Parser)

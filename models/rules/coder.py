@@ -4,12 +4,18 @@ on lower-cased lookup lemmas (see ``patterns.py`` for the matching itself).
 How each family is coded:
 
 - a code fires when one of its patterns matches; if the code ``requires`` a cue set
-  (break points require ``shift``, some CEO codes ``first_person``) the pattern and a
-  cue of that set must share a sentence. Distinct, non-overlapping hits combine:
+  (break points require ``shift``) the pattern and a cue of that set must share a
+  sentence, and if it has an ``unless`` set (hands-on CEO work, ``unless: shift``,
+  since leaving that work is a break point) they must not. Distinct, non-overlapping hits combine:
   score = 1 - prod(1 - pattern score); codes under ``rules.min_score`` are dropped.
 - the weight of an area code comes from the weight cue nearest to one of that code's
   hits *in the same sentence* ("non-negotiable" -> 3, "agreed together" -> 2,
-  "their own way" -> 1); no cue in the sentence, no weight.
+  "their own way" -> 1); no cue in the sentence, no weight. Such a cue also supports
+  the code itself (``rules.cue_boost``): the text shows who holds the function.
+- generic one-word patterns carry a low score, so one incidental mention is not
+  enough; a second distinct hit, a weight cue, or a question on the same topic
+  (``rules.question_boost``; the interview protocol makes the question a strong
+  prior) lifts the code over ``rules.min_score``.
 - growth stages come from explicit school counts (see ``growth.py``) mapped through
   the codebook's ``growth_stages``; ``growth.future_plan`` from its patterns.
 
@@ -29,6 +35,8 @@ from matcoder.models.rules.patterns import Analysed, PatternIndex, compile_patte
 
 WEIGHT_FAMILY = "area"
 COUNT_SCORE = 0.9
+CUE_REACH = 4  # a weight cue supports the code only within this many tokens of a hit
+LIST_REACH = 5  # weak hits closer than this are one mention ("attendance, safeguarding and ...")
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,22 @@ class _Hit:
     start: int  # token indices
     end: int
     sent: int
+
+
+def _gap(hit: "_Hit", others: list["_Hit"]) -> int:
+    return min(max(hit.start - o.end, o.start - hit.end, 0) for o in others)
+
+
+def _mentions(hits: list["_Hit"], strong: float) -> list["_Hit"]:
+    """Hits that count as separate mentions: weak hits (score below ``strong``) close to
+    an earlier weak hit are items of one list, so they do not add up."""
+    kept: list[_Hit] = []
+    for h in sorted(hits, key=lambda h: h.start):
+        weak = h.rule.score < strong
+        if weak and any(k.rule.score < strong and h.start - k.end < LIST_REACH for k in kept):
+            continue
+        kept.append(h)
+    return kept
 
 
 def _span_evidence(doc: Analysed, first: int, last: int, rule: str) -> Evidence:
@@ -115,6 +139,12 @@ class RuleCoder:
             out.extend(self._code_doc(excerpt, Analysed(excerpt.text)))
         return out
 
+    def _question_codes(self, question: str | None) -> set[str]:
+        """Codes whose patterns the interviewer's question matches (its topic)."""
+        if not question or not self.codebook.rules.question_boost:
+            return set()
+        return {h.rule.target for h in self._hits(Analysed(question)) if h.rule.kind == "code"}
+
     def _hits(self, doc: Analysed) -> list[_Hit]:
         hits = []
         for rule, compiled in self._index.candidates(doc):
@@ -154,28 +184,35 @@ class RuleCoder:
                 weight_hits.append(h)
         weight_hits = self._outermost(weight_hits)
         suggestions: list[CodeSuggestion] = []
-        min_score = self.codebook.rules.min_score
+        settings = self.codebook.rules
+        asked = self._question_codes(excerpt.question)
         for code_id, code_hits in by_code.items():
             code = self._codes[code_id]
             if code.requires:
                 code_hits = [h for h in code_hits if h.sent in cue_sents[code.requires]]
+            if code.unless:
+                code_hits = [h for h in code_hits if h.sent not in cue_sents[code.unless]]
             code_hits = self._outermost(code_hits)
             if not code_hits:
                 continue
+            weighted = self.codebook.family_of(code_id) == WEIGHT_FAMILY
+            weight, cue = self._weight_for(code_hits, weight_hits) if weighted else (None, None)
             miss = 1.0
-            for h in code_hits:
+            for h in _mentions(code_hits, settings.default_score):
                 miss *= 1.0 - h.rule.score
+            if cue is not None and _gap(cue, code_hits) <= CUE_REACH:
+                miss *= 1.0 - settings.cue_boost * cue.rule.score
+            if code_id in asked:
+                miss *= 1.0 - settings.question_boost
             score = 1.0 - miss
-            if score < min_score:
-                continue
             evidence = [self._evidence(doc, h) for h in code_hits]
-            weight = None
-            if self.codebook.family_of(code_id) == WEIGHT_FAMILY:
-                weight, cue = self._weight_for(code_hits, weight_hits)
-                if cue is not None:
-                    evidence.append(self._evidence(doc, cue, f"weight.{cue.rule.target}#{cue.rule.index} {cue.rule.text!r}"))
+            if cue is not None:
+                evidence.append(self._evidence(doc, cue, f"weight.{cue.rule.target}#{cue.rule.index} {cue.rule.text!r}"))
+            if code_id in asked:
+                evidence.append(Evidence("question.topic", 0, 0, ""))
             suggestions.append(self._suggest(excerpt, code_id, weight, score, evidence))
-        return self._merge(suggestions + self._growth_stages(excerpt, doc))
+        merged = self._merge(suggestions + self._growth_stages(excerpt, doc))
+        return [s for s in merged if s.score >= settings.min_score]
 
     @staticmethod
     def _merge(suggestions: list[CodeSuggestion]) -> list[CodeSuggestion]:

@@ -1,0 +1,219 @@
+"""Scoring coders against gold codings: per-code precision, recall, F1 and Cohen's
+kappa (code present / absent per excerpt), micro and macro per family, and agreement
+on the centralisation weight where both sides coded the same area code.
+
+Gold and predictions are JSONL, one excerpt a line:
+``{"id", "text", "question"?, "codes": [{"code", "weight"}]}`` (predictions need only
+``id`` and ``codes``; the output of ``matcoder code-excerpts`` fits).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from matcoder.errors import InputFileError
+
+Codes = dict[str, int | None]  # code -> weight (None when not weighted)
+
+
+class _CodeItem(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    code: str
+    weight: int | None = None
+
+
+class CodedLine(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    text: str | None = None
+    question: str | None = None
+    codes: list[_CodeItem]
+
+
+def read_coded(path: Path) -> dict[str, CodedLine]:
+    """Read gold or predicted codings; a bad line names the file and line number."""
+    out: dict[str, CodedLine] = {}
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read ({exc.strerror})") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = CodedLine.model_validate(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise InputFileError(path, f"line {number}: not JSON ({exc.msg})") from None
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise InputFileError(path, f"line {number}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        if item.id in out:
+            raise InputFileError(path, f"line {number}: duplicate id {item.id!r}")
+        out[item.id] = item
+    return out
+
+
+def as_codes(line: CodedLine) -> Codes:
+    return {c.code: c.weight for c in line.codes}
+
+
+def cohen_kappa(pairs: Sequence[tuple[object, object]]) -> float | None:
+    """Cohen's kappa of two raters over the same items; None when undefined (p_e = 1)."""
+    n = len(pairs)
+    if not n:
+        return None
+    labels = sorted({x for pair in pairs for x in pair}, key=str)
+    observed = sum(a == b for a, b in pairs) / n
+    expected = sum((sum(a == k for a, _ in pairs) / n) * (sum(b == k for _, b in pairs) / n) for k in labels)
+    return None if expected == 1 else (observed - expected) / (1 - expected)
+
+
+def quadratic_kappa(pairs: Sequence[tuple[int, int]], levels: Sequence[int] = (1, 2, 3)) -> float | None:
+    """Quadratic-weighted kappa for ordinal ratings (the centralisation weight)."""
+    n = len(pairs)
+    if not n:
+        return None
+    k = len(levels)
+    idx = {v: i for i, v in enumerate(levels)}
+    w = [[((i - j) ** 2) / ((k - 1) ** 2) for j in range(k)] for i in range(k)]
+    obs = [[0.0] * k for _ in range(k)]
+    for a, b in pairs:
+        obs[idx[a]][idx[b]] += 1 / n
+    row = [sum(obs[i]) for i in range(k)]
+    col = [sum(obs[i][j] for i in range(k)) for j in range(k)]
+    num = sum(w[i][j] * obs[i][j] for i in range(k) for j in range(k))
+    den = sum(w[i][j] * row[i] * col[j] for i in range(k) for j in range(k))
+    return None if den == 0 else 1 - num / den
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return a / b if b else None
+
+
+def _f1(p: float | None, r: float | None) -> float | None:
+    if p is None or r is None:
+        return None
+    return 0.0 if p + r == 0 else 2 * p * r / (p + r)
+
+
+@dataclass
+class CodeScore:
+    code: str
+    support: int
+    predicted: int
+    tp: int
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    kappa: float | None
+
+
+@dataclass
+class FamilyScore:
+    family: str
+    support: int
+    predicted: int
+    tp: int
+    micro_precision: float | None
+    micro_recall: float | None
+    micro_f1: float | None
+    macro_f1: float | None
+
+
+@dataclass
+class WeightScore:
+    gold_weighted: int  # area codes in both gold and predictions where gold has a weight
+    predicted_weighted: int  # ... and the prediction has a weight too
+    exact: float | None  # agreement among those with both weights
+    exact_over_gold: float | None  # counting a missing predicted weight as disagreement
+    quadratic_kappa: float | None
+
+
+@dataclass
+class Report:
+    excerpts: int
+    codes: list[CodeScore]
+    families: list[FamilyScore]
+    weights: WeightScore
+    missing_predictions: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def evaluate(gold: Mapping[str, Codes], predicted: Mapping[str, Codes], code_ids: Iterable[str]) -> Report:
+    """Score predictions against gold over the gold excerpts (a missing prediction = no codes)."""
+    ids = sorted(gold)
+    code_ids = list(code_ids)
+    scores: list[CodeScore] = []
+    for code in code_ids:
+        pairs = [(code in gold[i], code in predicted.get(i, {})) for i in ids]
+        tp = sum(g and p for g, p in pairs)
+        support, pred = sum(g for g, _ in pairs), sum(p for _, p in pairs)
+        precision, recall = _ratio(tp, pred), _ratio(tp, support)
+        scores.append(CodeScore(code, support, pred, tp, precision, recall, _f1(precision, recall),
+                                cohen_kappa(pairs)))
+    families: list[FamilyScore] = []
+    for family in dict.fromkeys(c.split(".", 1)[0] for c in code_ids):
+        members = [s for s in scores if s.code.startswith(family + ".")]
+        tp, support, pred = (sum(getattr(s, a) for s in members) for a in ("tp", "support", "predicted"))
+        p, r = _ratio(tp, pred), _ratio(tp, support)
+        f1s = [s.f1 if s.f1 is not None else 0.0 for s in members if s.support or s.predicted]
+        families.append(FamilyScore(family, support, pred, tp, p, r, _f1(p, r),
+                                    sum(f1s) / len(f1s) if f1s else None))
+    both: list[tuple[int, int]] = []
+    gold_weighted = 0
+    for i in ids:
+        for code, weight in gold[i].items():
+            if weight is None or code not in predicted.get(i, {}):
+                continue
+            gold_weighted += 1
+            if predicted[i][code] is not None:
+                both.append((weight, predicted[i][code]))
+    exact = sum(a == b for a, b in both)
+    weights = WeightScore(gold_weighted, len(both), _ratio(exact, len(both)), _ratio(exact, gold_weighted),
+                          quadratic_kappa(both))
+    return Report(len(ids), scores, families, weights, sorted(set(ids) - set(predicted)))
+
+
+def _fmt(x: float | None) -> str:
+    return "–" if x is None else f"{x:.2f}"
+
+
+def markdown(report: Report) -> str:
+    """The per-family and per-code tables (the README's rule-quality section)."""
+    lines = ["| family | support | predicted | micro P | micro R | micro F1 | macro F1 |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for f in report.families:
+        lines.append(f"| {f.family} | {f.support} | {f.predicted} | {_fmt(f.micro_precision)} | "
+                     f"{_fmt(f.micro_recall)} | {_fmt(f.micro_f1)} | {_fmt(f.macro_f1)} |")
+    w = report.weights
+    lines += ["", f"Weights: {w.gold_weighted} gold-weighted area codes also predicted; {w.predicted_weighted} "
+              f"with a predicted weight; exact agreement {_fmt(w.exact)} (of those), {_fmt(w.exact_over_gold)} "
+              f"(counting a missing weight as wrong); quadratic-weighted kappa {_fmt(w.quadratic_kappa)}.", "",
+              "| code | support | predicted | precision | recall | F1 | kappa |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for s in report.codes:
+        lines.append(f"| `{s.code}` | {s.support} | {s.predicted} | {_fmt(s.precision)} | {_fmt(s.recall)} | "
+                     f"{_fmt(s.f1)} | {_fmt(s.kappa)} |")
+    return "\n".join(lines) + "\n"
+
+
+def table(report: Report) -> str:
+    """Plain-text tables for the terminal."""
+    out = [f"{report.excerpts} excerpts"]
+    out.append(f"{'family':<12}{'support':>8}{'pred':>6}{'P':>7}{'R':>7}{'F1':>7}{'macroF1':>9}")
+    for f in report.families:
+        out.append(f"{f.family:<12}{f.support:>8}{f.predicted:>6}{_fmt(f.micro_precision):>7}"
+                   f"{_fmt(f.micro_recall):>7}{_fmt(f.micro_f1):>7}{_fmt(f.macro_f1):>9}")
+    w = report.weights
+    out.append(f"weights: exact {_fmt(w.exact)} of {w.predicted_weighted} predicted, "
+               f"{_fmt(w.exact_over_gold)} of {w.gold_weighted} gold; quadratic kappa {_fmt(w.quadratic_kappa)}")
+    out.append(f"{'code':<38}{'sup':>5}{'pred':>6}{'P':>7}{'R':>7}{'F1':>7}{'kappa':>7}")
+    for s in report.codes:
+        out.append(f"{s.code:<38}{s.support:>5}{s.predicted:>6}{_fmt(s.precision):>7}{_fmt(s.recall):>7}"
+                   f"{_fmt(s.f1):>7}{_fmt(s.kappa):>7}")
+    return "\n".join(out) + "\n"
