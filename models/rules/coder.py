@@ -77,7 +77,7 @@ def _mentions(hits: list["_Hit"], strong: float) -> list["_Hit"]:
 
 
 def _span_evidence(doc: Analysed, first: int, last: int, rule: str) -> Evidence:
-    start, end = doc.toks[first].start, doc.toks[last - 1].end
+    start, end = doc.starts[first], doc.ends[last - 1]
     return Evidence(rule, start, end, doc.text[start:end])
 
 
@@ -135,21 +135,27 @@ class RuleCoder:
     def predict(self, excerpts: Sequence[ExcerptInput]) -> list[CodeSuggestion]:
         self.build()
         out: list[CodeSuggestion] = []
+        topics: dict[str, frozenset[str]] = {}  # the parts of one answer share its question
         for excerpt in excerpts:
-            out.extend(self._code_doc(excerpt, Analysed(excerpt.text)))
+            asked = frozenset()
+            if excerpt.question and self.codebook.rules.question_boost:
+                asked = topics.get(excerpt.question)
+                if asked is None:
+                    asked = topics[excerpt.question] = self._question_codes(excerpt.question)
+            out.extend(self._code_doc(excerpt, Analysed(excerpt.text), asked))
         return out
 
-    def _question_codes(self, question: str | None) -> set[str]:
+    def _question_codes(self, question: str) -> frozenset[str]:
         """Codes whose patterns the interviewer's question matches (its topic)."""
-        if not question or not self.codebook.rules.question_boost:
-            return set()
-        return {h.rule.target for h in self._hits(Analysed(question)) if h.rule.kind == "code"}
+        return frozenset(h.rule.target for h in self._hits(Analysed(question)) if h.rule.kind == "code")
 
     def _hits(self, doc: Analysed) -> list[_Hit]:
         hits = []
+        key, sents, span = doc.key, doc.sents, doc.token_span
         for rule, compiled in self._index.candidates(doc):
-            for first, last in compiled.find(doc):
-                hits.append(_Hit(rule, first, last, doc.toks[first].sent))
+            for m in compiled.regex.finditer(key):  # inlined CompiledPattern.find (hot loop)
+                first, last = span(m.start(), m.end())
+                hits.append(_Hit(rule, first, last, sents[first]))
         return hits
 
     @staticmethod
@@ -170,7 +176,7 @@ class RuleCoder:
         return CodeSuggestion(excerpt.id, code, weight, round(score, 4), "rules", self.name, self.version,
                               tuple(evidence))
 
-    def _code_doc(self, excerpt: ExcerptInput, doc: Analysed) -> list[CodeSuggestion]:
+    def _code_doc(self, excerpt: ExcerptInput, doc: Analysed, asked: frozenset[str]) -> list[CodeSuggestion]:
         hits = self._hits(doc)
         by_code: dict[str, list[_Hit]] = defaultdict(list)
         cue_sents: dict[str, set[int]] = defaultdict(set)
@@ -185,7 +191,6 @@ class RuleCoder:
         weight_hits = self._outermost(weight_hits)
         suggestions: list[CodeSuggestion] = []
         settings = self.codebook.rules
-        asked = self._question_codes(excerpt.question)
         for code_id, code_hits in by_code.items():
             code = self._codes[code_id]
             if code.requires:
@@ -244,7 +249,7 @@ class RuleCoder:
 
     def _growth_stages(self, excerpt: ExcerptInput, doc: Analysed) -> list[CodeSuggestion]:
         stages: dict[str, list[Evidence]] = defaultdict(list)
-        for count in school_counts(doc.toks):
+        for count in school_counts(doc):
             for stage in self.codebook.growth_stages:
                 if count.value >= stage.min_schools and (stage.max_schools is None or count.value <= stage.max_schools):
                     stages[stage.code].append(_span_evidence(

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from typing import Sequence
-
 from matcoder.models.rules.numbers import TENS, UNITS, compound_value
-from matcoder.models.rules.patterns import Tok
+from matcoder.models.rules.patterns import Analysed
 
 SCHOOL_NOUNS = {"school", "academy", "primary", "primaries", "secondary", "secondaries", "academie"}
 SUBSET_BEFORE = {"more", "another", "further", "additional", "extra", "new", "other", "first", "last", "the"}
@@ -34,68 +32,68 @@ class Count:
     end: int
 
 
-def _number_at(doc: Sequence[Tok], i: int) -> tuple[int, int] | None:
+def _number_at(doc: Analysed, i: int) -> tuple[int, int] | None:
     """(value, end token) of a number starting at token i."""
-    t = doc[i].norm
+    t = doc.norms[i]
     if t.replace(",", "").isdigit() or t in UNITS or t in TENS:
-        if t in TENS and i + 2 < len(doc) and doc[i + 1].text == "-" and doc[i + 2].norm in UNITS:
-            return compound_value([t, doc[i + 2].norm]), i + 3
-        if t in TENS and i + 1 < len(doc) and doc[i + 1].norm in UNITS and doc[i + 1].norm != "one":
-            return compound_value([t, doc[i + 1].norm]), i + 2
+        if t in TENS and i + 2 < len(doc) and doc.words[i + 1] == "-" and doc.norms[i + 2] in UNITS:
+            return compound_value([t, doc.norms[i + 2]]), i + 3
+        if t in TENS and i + 1 < len(doc) and doc.norms[i + 1] in UNITS and doc.norms[i + 1] != "one":
+            return compound_value([t, doc.norms[i + 1]]), i + 2
         value = compound_value([t])
         return (value, i + 1) if value is not None else None
     return None
 
 
-def _school_noun_follows(doc: Sequence[Tok], j: int) -> bool:
+def _school_noun_follows(doc: Analysed, j: int) -> bool:
     k = j
-    if k < len(doc) and doc[k].text == "-":  # "14-school trust"
+    if k < len(doc) and doc.words[k] == "-":  # "14-school trust"
         k += 1
     for _ in range(2):
-        if k < len(doc) and doc[k].norm in SCHOOL_NOUNS:
+        if k < len(doc) and doc.norms[k] in SCHOOL_NOUNS:
             return True
-        if k < len(doc) and doc[k].norm in ADJECTIVES:
+        if k < len(doc) and doc.norms[k] in ADJECTIVES:
             k += 1
         else:
             return False
-    return k < len(doc) and doc[k].norm in SCHOOL_NOUNS
+    return k < len(doc) and doc.norms[k] in SCHOOL_NOUNS
 
 
 AFTER_SIZE = {"then", "and", "at", "by", "in", "when", "so", "but", "or", "now", "back", "schools"}
 
 
-def _size_phrase_before(doc: Sequence[Tok], i: int, end: int) -> bool:
+def _size_phrase_before(doc: Analysed, i: int, end: int) -> bool:
     """'we were three' / 'grown to nine': the number must close the phrase, so that
     'we were two years in' is not a count."""
-    if end < len(doc) and not (not doc[end].text[0].isalnum() or doc[end].norm in AFTER_SIZE):
+    if end < len(doc) and not (not doc.words[end][0].isalnum() or doc.norms[end] in AFTER_SIZE):
         return False
     for lead in SIZE_LEADS:
         n = len(lead)
-        if i - n >= 0 and tuple(doc[k].norm for k in range(i - n, i)) == lead:
+        if i - n >= 0 and tuple(doc.norms[k] for k in range(i - n, i)) == lead:
             return True
     return False
 
 
-def school_counts(doc: Sequence[Tok]) -> list[Count]:
+def school_counts(doc: Analysed) -> list[Count]:
     counts: list[Count] = []
     i = 0
     while i < len(doc):
-        norm = doc[i].norm
+        norm = doc.norms[i]
         found = _number_at(doc, i) if (norm[0].isdigit() or norm in UNITS or norm in TENS) else None
         if not found:
             i += 1
             continue
         value, end = found
-        prev = doc[i - 1].norm if i else ""
-        after = doc[end].norm if end < len(doc) else ""
-        subset = prev in SUBSET_BEFORE or after in SUBSET_AFTER or (i >= 2 and doc[i - 2].norm in {"another"})
+        prev = doc.norms[i - 1] if i else ""
+        after = doc.norms[end] if end < len(doc) else ""
+        subset = prev in SUBSET_BEFORE or after in SUBSET_AFTER or (i >= 2 and doc.norms[i - 2] in {"another"})
         plausible = 1 <= value <= 400
         if plausible and not subset and (_school_noun_follows(doc, end) or _size_phrase_before(doc, i, end)):
             counts.append(Count(value, i, end))
             # "from four to nine schools": the first number of a range counts too
             if prev == "to" and i >= 3:
                 before = _number_at(doc, i - 2)
-                if before and before[1] == i - 1 and doc[i - 3].norm in {"from", "between"}:
+                if before and before[1] == i - 1 and doc.norms[i - 3] in {"from", "between"}:
                     counts.append(Count(before[0], i - 2, i - 1))
         i = end
     return counts

@@ -15,13 +15,13 @@ Sentences end at ``.``, ``!``, ``?`` and ``…`` tokens; gaps (``~N``) never cro
 from __future__ import annotations
 
 import bisect
+import itertools
 import gzip
 import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import NamedTuple
 
 TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
 SENT_END = frozenset(".!?…")
@@ -48,53 +48,40 @@ def lemma(word: str) -> str:
     return found
 
 
-class Tok(NamedTuple):
-    start: int  # character offsets into the excerpt text
-    end: int
-    text: str
-    lower: str
-    norm: str
-    sent: int
-
-
 class Analysed:
-    """One excerpt, tokenised, with its key string for pattern matching."""
+    """One excerpt, tokenised, with its key string for pattern matching. Tokens are
+    parallel lists: ``starts``/``ends`` (character offsets), ``words``, ``lowers``,
+    ``norms`` (lemmas) and ``sents`` (sentence number)."""
 
-    __slots__ = ("text", "toks", "key", "positions", "forms")
+    __slots__ = ("text", "starts", "ends", "words", "lowers", "norms", "sents", "key", "positions", "forms")
 
     def __init__(self, text: str):
         self.text = text
+        spans = [m.span() for m in TOKEN.finditer(text)]
+        self.starts = [a for a, _ in spans]
+        self.ends = [b for _, b in spans]
+        self.words = words = [text[a:b] for a, b in spans]
+        lowers = [w.lower() for w in words]
+        if "’" in text:
+            lowers = [w.replace("’", "'") for w in lowers]
+        self.lowers = lowers
         cache = _CACHE
-        toks: list[Tok] = []
-        parts: list[str] = []
-        positions: list[int] = []
-        sent = pos = 0
-        for m in TOKEN.finditer(text):
-            word = m.group()
-            lower = word.lower()
-            if "’" in lower:
-                lower = lower.replace("’", "'")
-            norm = cache.get(lower)
-            if norm is None:
-                norm = lemma(lower)
-            toks.append(Tok(m.start(), m.end(), word, lower, norm, sent))
-            if word in SENT_END:
-                sent += 1
-            piece = f" {norm}{_SEP}{lower}"
-            positions.append(pos)
-            parts.append(piece)
-            pos += len(piece)
-        self.toks = toks
-        self.key = "".join(parts) + " "
-        self.positions = positions
-        self.forms = {t.norm for t in toks} | {t.lower for t in toks}
+        self.norms = norms = [cache.get(w) or lemma(w) for w in lowers]
+        ends_sentence = [w in SENT_END for w in words]
+        self.sents = list(itertools.accumulate([0] + ends_sentence[:-1])) if words else []
+        pieces = [f" {n}{_SEP}{w}" for n, w in zip(norms, lowers)]
+        self.positions = [0] + list(itertools.accumulate(len(p) for p in pieces))[:-1] if pieces else []
+        self.key = "".join(pieces) + " "
+        self.forms = set(norms) | set(lowers)
+
+    def __len__(self) -> int:
+        return len(self.words)
 
     def token_span(self, start: int, end: int) -> tuple[int, int]:
         """Key-string match [start, end) -> token indices [first, last + 1)."""
         first = bisect.bisect_left(self.positions, start)
         last = bisect.bisect_right(self.positions, end - 1)
         return first, last
-
 
 def _words(word: str) -> list[str]:
     return TOKEN.findall(word)
