@@ -35,9 +35,22 @@ def counts(warehouse: Path) -> tuple:
                             "(SELECT count(*) FROM excerpts), (SELECT count(*) FROM codings)")[0]
 
 
-def test_sample_round_loads_every_interview_and_a_second_run_changes_nothing(capsys, tmp_path: Path):
+def readme_run_args() -> list[str]:
+    """The matcoder arguments of the README's first quick-start command."""
+    from test_docs import quick_start_commands
+
+    command = quick_start_commands()[0].split("&&", 1)[1].split()
+    assert command[0] == ".venv/bin/matcoder"
+    return command[1:]
+
+
+def test_sample_round_loads_every_interview_and_a_second_run_changes_nothing(capsys, tmp_path: Path, monkeypatch):
+    """The README's first command, pointed at a temporary warehouse."""
     wh = tmp_path / "w.duckdb"
-    code, summary, err = run(capsys, SAMPLES, wh)
+    monkeypatch.chdir(SAMPLES.parent)
+    code = main(readme_run_args() + ["--warehouse", str(wh), "--json"])
+    out, err = capsys.readouterr()
+    summary = json.loads(out)
     assert code == 0, err
     assert summary["rejected"] == [] and summary["check_failures"] == {}
     assert len(summary["files"]["loaded"]) == 12

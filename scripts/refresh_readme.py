@@ -1,0 +1,56 @@
+"""Regenerate the generated sections of README.md (between <!-- NAME:start --> and
+<!-- NAME:end --> markers). A test fails when the committed README is stale.
+
+Usage: .venv/bin/python scripts/refresh_readme.py [--check]
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from matcoder.codebook.loader import default_codebook
+from matcoder.models.base import ExcerptInput
+from matcoder.models.evaluation import as_codes, evaluate, markdown, read_coded
+from matcoder.models.registry import get_coder
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SET = ROOT / "models" / "eval" / "dev.jsonl"
+
+
+def rules_dev_table() -> str:
+    book = default_codebook()
+    gold = read_coded(DEV_SET)
+    predicted: dict[str, dict] = {k: {} for k in gold}
+    for s in get_coder("rules.v1", book).predict([ExcerptInput(k, v.text, v.question) for k, v in gold.items()]):
+        predicted[s.excerpt_id][s.code] = s.weight
+    return markdown(evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids()))
+
+
+SECTIONS = {"rules-dev-table": rules_dev_table}
+
+
+def refreshed(text: str) -> str:
+    for name, make in SECTIONS.items():
+        pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
+        if not pattern.search(text):
+            raise SystemExit(f"README.md has no <!-- {name}:start --> ... <!-- {name}:end --> section")
+        text = pattern.sub(lambda m: m.group(1) + make() + m.group(2), text)
+    return text
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="exit 1 if README.md is stale, change nothing")
+    args = ap.parse_args()
+    readme = ROOT / "README.md"
+    current = readme.read_text(encoding="utf-8")
+    new = refreshed(current)
+    if args.check:
+        sys.exit(0 if new == current else 1)
+    readme.write_text(new, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
