@@ -216,8 +216,26 @@ class RuleCoder:
             if code_id in asked:
                 evidence.append(Evidence("question.topic", 0, 0, ""))
             suggestions.append(self._suggest(excerpt, code_id, weight, score, evidence))
+        suggestions = self._single_area_weight(doc, suggestions, weight_hits)
         merged = self._merge(suggestions + self._growth_stages(excerpt, doc))
         return [s for s in merged if s.score >= settings.min_score]
+
+    def _single_area_weight(self, doc: Analysed, suggestions: list[CodeSuggestion],
+                            weight_hits: list[_Hit]) -> list[CodeSuggestion]:
+        """With exactly one area code in the excerpt and no cue in its sentences, a weight
+        cue elsewhere in the excerpt can only be about that area: use the strongest."""
+        areas = [s for s in suggestions if self.codebook.family_of(s.code) == WEIGHT_FAMILY
+                 and s.score >= self.codebook.rules.min_score]
+        if len(areas) != 1 or areas[0].weight is not None or not weight_hits:
+            return suggestions
+        cue = max(weight_hits, key=lambda w: (w.rule.score, -w.start))
+        levels = {w.rule.target for w in weight_hits if w.rule.score >= cue.rule.score}
+        if len(levels) > 1:  # equally strong cues for different levels: the text does not fix it
+            return suggestions
+        name = f"weight.{cue.rule.target}#{cue.rule.index} {cue.rule.text!r} (excerpt scope)"
+        updated = replace(areas[0], weight=int(cue.rule.target),
+                          evidence=areas[0].evidence + (self._evidence(doc, cue, name),))
+        return [updated if s is areas[0] else s for s in suggestions]
 
     @staticmethod
     def _merge(suggestions: list[CodeSuggestion]) -> list[CodeSuggestion]:
