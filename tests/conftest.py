@@ -56,7 +56,8 @@ def write_docx(path: Path, paragraphs: list[tuple[str | None, str]], bold_labels
         p = doc.add_paragraph()
         if label and bold_labels:
             p.add_run(label).bold = True
-            p.add_run(" " + text)
+            if text:  # text "" = the label alone in its own bold paragraph
+                p.add_run(" " + text)
         elif label:
             p.add_run(f"{label}: {text}")
         else:

@@ -136,3 +136,25 @@ def test_every_sample_reads_with_answers_and_each_turn_text_is_nfc(name):
     assert sum(len(a.text.split()) for a in t.answers()) > 1500
     for turn in t.turns:
         assert turn.text == unicodedata.normalize("NFC", turn.text) and turn.text == turn.text.strip()
+
+
+def test_bare_label_lines_and_dash_separators(tmp_path: Path):
+    path = tmp_path / "bare.txt"
+    path.write_text("INTERVIEWER\nHow did it start?\n\nJane Smith (00:01:05)\nWith two schools.\nThen four.\n\n"
+                    "INTERVIEWER\nAnd now?\n\nJane Smith (00:02:10)\nThank you\n\nQ - Last one?\n", encoding="utf-8")
+    t = read_transcript(path)
+    assert roles(t) == [("INTERVIEWER", "interviewer"), ("Jane Smith", "interviewee"),
+                        ("INTERVIEWER", "interviewer"), ("Jane Smith", "interviewee"), ("Q", "interviewer")]
+    assert t.turns[1].text == "With two schools.\nThen four."
+    assert t.turns[3].text == "Thank you"  # a short answer line is talk, not a label
+    assert t.turns[1].timestamp == "00:01:05"
+
+
+def test_docx_label_in_its_own_bold_paragraph(tmp_path: Path):
+    path = write_docx(tmp_path / "own.docx", [("Interviewer", ""), (None, "What is the vision?"),
+                                               ("CEO", ""), (None, "Every child thrives."),
+                                               ("Interviewer", ""), (None, "Thanks."),
+                                               ("CEO", ""), (None, "Pleasure.")], title=None)
+    t = read_transcript(path)
+    assert roles(t) == [("Interviewer", "interviewer"), ("CEO", "interviewee")] * 2
+    assert t.answers()[0].text == "Every child thrives."

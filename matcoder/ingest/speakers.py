@@ -1,10 +1,12 @@
 """Speaker labels and roles.
 
 A *label line* starts a turn: ``Interviewer: So tell me...``, ``[00:03:12] Q: ...``,
-``Jane Smith (00:03:12): ...``, or a label alone on its line (``CEO:``, Otter's
-``Jane Smith  0:05``) with the talk on the lines below. A label is accepted when it is
-a known role label (see ``RoleConfig``) or when it starts two or more lines, so that
-an answer line such as ``Three things: first...`` is not taken for a speaker.
+``Jane Smith (00:03:12): ...``, ``Q - So...`` (known labels only), or a label alone on
+its line (``CEO:``, ``INTERVIEWER``, ``**Jane Smith**``, Otter's ``Jane Smith  0:05``)
+with the talk on the lines below. A label is accepted when it is a known role label
+(see ``RoleConfig``) or when it starts two or more lines, so that an answer line such
+as ``Three things: first...`` is not taken for a speaker; a bare label must look like
+a name (capitalised words) and be followed by talk.
 """
 from __future__ import annotations
 
@@ -24,6 +26,10 @@ LABEL_LINE = re.compile(
     re.X,
 )
 OTTER_LINE = re.compile(rf"^[ \t]*(?P<label>{_LABEL})[ \t]{{2,}}(?P<ts2>{_TS})[ \t]*$")
+# "Q - What...", "Interviewer – So..." (accepted only for known role labels)
+DASH_LINE = re.compile(rf"^[ \t]*(?P<label>{_LABEL})[ \t]+[-–][ \t]+(?P<text>\S.*)$")
+# a label alone on its line, the talk below ("INTERVIEWER", "**Jane Smith**", "Jane Smith (00:01:02)")
+BARE_LINE = re.compile(rf"^[ \t]*(?:\*\*)?(?P<label>{_LABEL})(?:\*\*)?(?:[ \t]*[\[(](?P<ts2>{_TS})[\])])?[ \t]*$")
 TIMESTAMP_ONLY = re.compile(rf"^[ \t]*[\[(]?{_TS}[\])]?[ \t]*$")
 LEADING_TS = re.compile(rf"^[ \t]*[\[(]?{_TS}[\])]?[ \t]+")
 
@@ -63,7 +69,11 @@ class RoleConfig:
         return roles
 
 
-def _match_label(line: str) -> tuple[str, str | None, str] | None:
+def _looks_like_name(label: str) -> bool:
+    return label[-1:].isalnum() and all(word[:1].isupper() or word[:1].isdigit() for word in label.split())
+
+
+def _match_label(line: str, known: dict[str, Role]) -> tuple[str, str | None, str] | None:
     m = LABEL_LINE.match(line)
     if m:
         label = m.group("label").strip()
@@ -71,6 +81,13 @@ def _match_label(line: str) -> tuple[str, str | None, str] | None:
             return label, m.group("ts1") or m.group("ts2"), m.group("text").strip()
     m = OTTER_LINE.match(line)
     if m:
+        return m.group("label").strip(), m.group("ts2"), ""
+    m = DASH_LINE.match(line)
+    if m and norm_label(m.group("label")) in known:
+        return m.group("label").strip(), None, m.group("text").strip()
+    m = BARE_LINE.match(line)
+    if m and len(m.group("label").split()) <= 4 and (norm_label(m.group("label")) in known
+                                                      or _looks_like_name(m.group("label"))):
         return m.group("label").strip(), m.group("ts2"), ""
     return None
 
@@ -85,7 +102,15 @@ def accepted_labels(candidates: list[str], config: RoleConfig) -> set[str]:
 def split_labelled_text(text: str, config: RoleConfig) -> tuple[list[str], list[RawTurn]]:
     """Split label-line text into (header lines, raw turns)."""
     lines = text.split("\n")
-    matches = [_match_label(line) for line in lines]
+    known = config.known()
+    matches = [_match_label(line, known) for line in lines]
+    # a bare label line must be followed by talk, not by another label or the end
+    for i in range(len(matches) - 1, -1, -1):  # from the end, so a later rejection counts
+        m = matches[i]
+        if m and not m[2] and BARE_LINE.match(lines[i]):
+            following = next((j for j in range(i + 1, len(lines)) if lines[j].strip()), None)
+            if following is None or matches[following]:
+                matches[i] = None
     accepted = accepted_labels([m[0] for m in matches if m], config)
     header: list[str] = []
     turns: list[tuple[str, str | None, list[str]]] = []
