@@ -142,6 +142,16 @@ def cmd_evaluate(args) -> int:
     from matcoder.models.registry import get_coder
 
     book = load_codebook(args.codebook)
+    if args.coders:
+        from matcoder.models.evaluation import agreement
+
+        if len(args.coders) < 2:
+            raise UsageError("--coders needs two or more files")
+        _print_json(agreement([{k: as_codes(v) for k, v in read_coded(Path(p)).items()} for p in args.coders],
+                              book.ids()))
+        return 0
+    if not args.gold:
+        raise UsageError("evaluate needs --gold (or --coders A.jsonl B.jsonl ...)")
     gold = read_coded(Path(args.gold))
     if args.predictions:
         predicted = {k: as_codes(v) for k, v in read_coded(Path(args.predictions)).items()}
@@ -159,6 +169,33 @@ def cmd_evaluate(args) -> int:
     else:
         sys.stdout.write(markdown(report) if args.format == "markdown" else table(report))
     return 0
+
+
+def cmd_train(args) -> int:
+    from matcoder.codebook.loader import load_codebook
+    from matcoder.training import gold_items, human_items, train_artefact
+    from matcoder.warehouse.connect import connect
+    from matcoder.warehouse.load import human_codings
+
+    book = load_codebook(args.codebook)
+    extra = [item for path in args.gold for item in gold_items(Path(path))]
+    warehouse = Path(args.warehouse)
+    if warehouse.exists():
+        with connect(warehouse, read_only=True) as con:
+            extra += human_items(human_codings(con))
+    artefact = train_artefact(book, extra, out_dir=Path(args.out) if args.out else _artefacts_dir())
+    meta = dict(artefact.meta)
+    meta["path"] = str(artefact.path)
+    if not args.verbose:
+        meta["codes"] = {c: m.get("cv", m) for c, m in meta["codes"].items()}
+    _print_json(meta)
+    return 0
+
+
+def _artefacts_dir() -> Path:
+    from matcoder.models.embedding.classifier import ARTEFACTS_DIR
+
+    return ARTEFACTS_DIR
 
 
 def cmd_warehouse_migrate(args) -> int:
@@ -256,14 +293,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("evaluate", help="score a coder (or a predictions file) against gold codings",
                         description='Gold and predictions are JSONL lines {"id", "text", "codes": '
-                        '[{"code", "weight"}]}. Without --predictions the gold texts are coded by --coder.')
-    ev.add_argument("--gold", required=True, metavar="GOLD.jsonl")
+                        '[{"code", "weight"}]}. Without --predictions the gold texts are coded by --coder. '
+                        'Comparing two human coders: --gold A.jsonl --predictions B.jsonl (kappa), '
+                        'or --coders A.jsonl B.jsonl C.jsonl (alpha).')
+    ev.add_argument("--gold", metavar="GOLD.jsonl", help="reference codings (a second human coder works too)")
+    ev.add_argument("--coders", nargs="+", metavar="CODER.jsonl",
+                    help="two or more coders' files: Krippendorff's alpha per code, family and weight")
     ev.add_argument("--predictions", metavar="PRED.jsonl", help="codings to score (default: run --coder)")
     ev.add_argument("--coder", default=DEFAULT_CODER, choices=CODERS)
     ev.add_argument("--codebook", metavar="FILE")
     ev.add_argument("--format", choices=("json", "table", "markdown"), default="json",
                     help="json (default), a terminal table, or the README's markdown tables")
     ev.set_defaults(func=cmd_evaluate)
+
+    tr = sub.add_parser("train", help="train a new embed.v1 artefact (codebook examples, gold files, human codings)",
+                        description="Writes models/artefacts/embed.v1/<id>/ with the model name, codebook hash, "
+                        "training-set hash, cross-validated metrics and date; coders use the newest "
+                        "artefact that matches the current codebook and embedding model.")
+    tr.add_argument("--gold", action="append", default=[], metavar="GOLD.jsonl",
+                    help="fully coded excerpts to train on as well (repeatable)")
+    warehouse_opt(tr)
+    tr.add_argument("--codebook", metavar="FILE")
+    tr.add_argument("--out", metavar="DIR", help="artefact folder (default models/artefacts/embed.v1)")
+    tr.add_argument("--verbose", action="store_true", help="per-code thresholds and positives too")
+    tr.set_defaults(func=cmd_train)
 
     wh = sub.add_parser("warehouse", help="warehouse maintenance").add_subparsers(
         dest="warehouse_command", required=True, parser_class=_Parser)

@@ -53,5 +53,5 @@ def coding_rows(suggestions: Sequence[CodeSuggestion], book_hash: str, run_id: s
                                for e in s.evidence], ensure_ascii=False) if s.evidence else None
         rows.append(CodingRow(coding_id(s.excerpt_id, s.code, s.source, s.agent), s.excerpt_id, s.code,
                               s.weight, s.score, s.source, s.agent, s.agent_version, book_hash, run_id,
-                              None, when, evidence))
+                              None, when, evidence, s.needs_review))
     return rows

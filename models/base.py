@@ -39,6 +39,7 @@ class CodeSuggestion:
     agent: str
     agent_version: str
     evidence: tuple[Evidence, ...] = field(default=())
+    needs_review: bool = False  # low confidence: the coder's voices disagree
 
 
 class Coder(Protocol):

@@ -90,6 +90,49 @@ def quadratic_kappa(pairs: Sequence[tuple[int, int]], levels: Sequence[int] = (1
     return None if den == 0 else 1 - num / den
 
 
+def krippendorff_alpha(units: Sequence[Sequence[object]], metric: str = "nominal") -> float | None:
+    """Krippendorff's alpha; each unit lists the coders' values, ``None`` = not coded.
+    ``metric``: "nominal" or "interval" (squared difference, for the 1-3 weight)."""
+    delta = (lambda a, b: float(a != b)) if metric == "nominal" else (lambda a, b: (float(a) - float(b)) ** 2)
+    pairable = [[v for v in unit if v is not None] for unit in units]
+    pairable = [vals for vals in pairable if len(vals) >= 2]
+    values = sorted({v for vals in pairable for v in vals}, key=str)
+    if len(values) < 2:
+        return None if not pairable else 1.0
+    o: dict[tuple, float] = {}
+    for vals in pairable:
+        m = len(vals)
+        for i, a in enumerate(vals):
+            for j, b in enumerate(vals):
+                if i != j:
+                    o[(a, b)] = o.get((a, b), 0.0) + 1.0 / (m - 1)
+    n_c = {c: sum(v for (a, _), v in o.items() if a == c) for c in values}
+    n = sum(n_c.values())
+    observed = sum(v * delta(a, b) for (a, b), v in o.items())
+    expected = sum(n_c[a] * n_c[b] * delta(a, b) for a in values for b in values)
+    return None if expected == 0 else 1.0 - (n - 1) * observed / expected
+
+
+def agreement(coders: Sequence[Mapping[str, Codes]], code_ids: Iterable[str]) -> dict:
+    """Agreement among two or more coders over the excerpts any of them coded: alpha per
+    code (presence, nominal), mean per family, and alpha of the weight (interval) over
+    area codes applied with a weight."""
+    ids = sorted(set().union(*[set(c) for c in coders]))
+    per_code = {}
+    for code in code_ids:
+        units = [[(code in c[i]) if i in c else None for c in coders] for i in ids]
+        per_code[code] = krippendorff_alpha(units)
+    families: dict[str, list[float]] = {}
+    for code, a in per_code.items():
+        if a is not None:
+            families.setdefault(code.split(".", 1)[0], []).append(a)
+    weight_units = [[c[i].get(code) if i in c else None for c in coders] for i in ids for code in
+                    {k for c in coders for k, w in c.get(i, {}).items() if w is not None}]
+    return {"coders": len(coders), "excerpts": len(ids), "alpha": per_code,
+            "family_mean_alpha": {f: sum(v) / len(v) for f, v in families.items()},
+            "weight_alpha": krippendorff_alpha(weight_units, "interval")}
+
+
 def _ratio(a: int, b: int) -> float | None:
     return a / b if b else None
 

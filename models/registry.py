@@ -5,8 +5,8 @@ from matcoder.codebook.schema import Codebook
 from matcoder.errors import UsageError
 from matcoder.models.base import Coder
 
-CODERS = ("rules.v1",)
-DEFAULT_CODER = "rules.v1"
+CODERS = ("rules.v1", "embed.v1", "ensemble.v1")
+DEFAULT_CODER = "ensemble.v1"
 
 
 def get_coder(name: str, codebook: Codebook) -> Coder:
@@ -14,4 +14,12 @@ def get_coder(name: str, codebook: Codebook) -> Coder:
         from matcoder.models.rules.coder import RuleCoder
 
         return RuleCoder(codebook)
+    if name == "embed.v1":
+        from matcoder.models.embedding.coder import EmbeddingCoder
+
+        return EmbeddingCoder(codebook)
+    if name == "ensemble.v1":
+        from matcoder.models.embedding.coder import EnsembleCoder
+
+        return EnsembleCoder(codebook)
     raise UsageError(f"unknown coder {name!r}; available: {', '.join(CODERS)}")

@@ -28,7 +28,40 @@ def rules_dev_table() -> str:
     return markdown(evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids()))
 
 
-SECTIONS = {"rules-dev-table": rules_dev_table}
+HELD_OUT = ROOT / "models" / "eval" / "heldout.jsonl"
+
+
+def _fmt(x) -> str:
+    return "–" if x is None else f"{x:.2f}"
+
+
+def coder_comparison() -> str:
+    """Rules vs embeddings vs ensemble on the held-out set, per family."""
+    book = default_codebook()
+    gold = read_coded(HELD_OUT)
+    inputs = [ExcerptInput(k, v.text, v.question) for k, v in gold.items()]
+    reports = {}
+    for name in ("rules.v1", "embed.v1", "ensemble.v1"):
+        predicted: dict[str, dict] = {k: {} for k in gold}
+        for s in get_coder(name, book).predict(inputs):
+            predicted[s.excerpt_id][s.code] = s.weight
+        reports[name] = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids())
+    lines = ["| family | coder | micro P | micro R | micro F1 | macro F1 |", "|---|---|---:|---:|---:|---:|"]
+    for i, family in enumerate(reports["rules.v1"].families):
+        for name, r in reports.items():
+            f = r.families[i]
+            lines.append(f"| {family.family} (support {family.support}) | `{name}` | {_fmt(f.micro_precision)} | "
+                         f"{_fmt(f.micro_recall)} | {_fmt(f.micro_f1)} | {_fmt(f.macro_f1)} |")
+    lines += ["", "| coder | weights predicted / gold-weighted codes found | exact agreement | quadratic kappa |",
+              "|---|---:|---:|---:|"]
+    for name, r in reports.items():
+        w = r.weights
+        lines.append(f"| `{name}` | {w.predicted_weighted} / {w.gold_weighted} | {_fmt(w.exact)} | "
+                     f"{_fmt(w.quadratic_kappa)} |")
+    return "\n".join(lines) + "\n"
+
+
+SECTIONS = {"rules-dev-table": rules_dev_table, "coder-comparison": coder_comparison}
 
 
 def refreshed(text: str) -> str:

@@ -19,6 +19,8 @@ os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# Embedding vectors are cached per test session, not in ~/.cache.
+os.environ["MATCODER_CACHE"] = tempfile.mkdtemp(prefix="matcoder-cache-")
 
 
 @pytest.fixture(scope="session")

@@ -142,7 +142,10 @@ def test_a_codebook_change_recodes_without_reloading_transcripts(capsys, round_d
     data["version"] = "1.0.1"
     book = tmp_path / "codebook.yaml"
     book.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    code, summary, _ = run(capsys, round_dir, warehouse, "--codebook", str(book))
+    # the trained embedding artefact belongs to the committed codebook: detected, not ignored
+    assert main(["run", str(round_dir), "--warehouse", str(warehouse), "--codebook", str(book)]) == 1
+    assert "no embed.v1 artefact matches codebook" in capsys.readouterr().err
+    code, summary, _ = run(capsys, round_dir, warehouse, "--codebook", str(book), "--coder", "rules.v1")
     assert code == 0 and sorted(summary["files"]["recoded"]) == ["alpha.txt", "beta.vtt", "gamma.srt"]
     assert table(warehouse, "SELECT excerpt_id FROM excerpts ORDER BY 1") == excerpts
     assert table(warehouse, "SELECT DISTINCT codebook_hash FROM codings") == [(summary["codebook_hash"],)]

@@ -75,10 +75,10 @@ def test_failed_migration_leaves_nothing_behind(tmp_path: Path):
 
 
 @pytest.mark.parametrize("sql,fragment", [
-    ("INSERT INTO codings VALUES ('x','e','area.governance',4,0.5,'rules','a','v','h','r',NULL,now(),NULL)", "CHECK"),
-    ("INSERT INTO codings VALUES ('x','e','ceo.culture_values',2,0.5,'rules','a','v','h','r',NULL,now(),NULL)", "CHECK"),
-    ("INSERT INTO codings VALUES ('x','e','area.governance',NULL,0.5,'human','a','v','h','r',NULL,now(),NULL)", "CHECK"),
-    ("INSERT INTO codings VALUES ('x','e','area.governance',NULL,0.5,'robot','a','v','h','r',NULL,now(),NULL)", "CHECK"),
+    ("INSERT INTO codings VALUES ('x','e','area.governance',4,0.5,'rules','a','v','h','r',NULL,now(),NULL,false)", "CHECK"),
+    ("INSERT INTO codings VALUES ('x','e','ceo.culture_values',2,0.5,'rules','a','v','h','r',NULL,now(),NULL,false)", "CHECK"),
+    ("INSERT INTO codings VALUES ('x','e','area.governance',NULL,0.5,'human','a','v','h','r',NULL,now(),NULL,false)", "CHECK"),
+    ("INSERT INTO codings VALUES ('x','e','area.governance',NULL,0.5,'robot','a','v','h','r',NULL,now(),NULL,false)", "CHECK"),
     ("INSERT INTO excerpts VALUES ('e','m',1,5,5,'','q')", "CHECK"),
     ("INSERT INTO excerpts VALUES ('e','m',1,0,4,'abc','q')", "CHECK"),
     ("INSERT INTO codes VALUES ('Bad Id','area','l','d',true,'h')", "CHECK"),
@@ -136,7 +136,7 @@ def test_checks_find_violations(tmp_path: Path):
     turns, ex, cod = rows()
     wl.replace_interview(con, interview(), turns, ex, cod)
     con.execute("UPDATE turns SET text = 'Something else entirely!!!!!!' WHERE turn = 1")
-    con.execute("INSERT INTO codings VALUES ('o','ghost','area.governance',NULL,0.5,'rules','a','v','h','r',NULL,now(),NULL)")
+    con.execute("INSERT INTO codings VALUES ('o','ghost','area.governance',NULL,0.5,'rules','a','v','h','r',NULL,now(),NULL,false)")
     failures = run_checks(con)
     assert set(failures) == {"excerpt_offsets", "orphans"}
     assert ("coding without excerpt", "o") in failures["orphans"]

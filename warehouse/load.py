@@ -83,6 +83,11 @@ class CodingRow:
     reviewer: str | None
     created_at: datetime
     evidence: str | None
+    needs_review: bool = False
+
+
+CODING_COLUMNS = ("coding_id, excerpt_id, code_id, weight, score, source, agent, agent_version, codebook_hash, "
+                  "run_id, reviewer, created_at, evidence, needs_review")
 
 
 def now() -> datetime:
@@ -168,8 +173,9 @@ def replace_interview(con, interview: InterviewRow, turns: Sequence[TurnRow],
               AND NOT EXISTS (SELECT 1 FROM new_excerpts n WHERE n.excerpt_id = c.excerpt_id AND n.text = e.text)"""
         retired = con.execute(f"SELECT count(*) {vanished}", [iid]).fetchone()[0]
         if retired:
-            con.execute(f"INSERT INTO retired_codings SELECT c.*, ?, 'excerpt changed when its transcript changed' {vanished}",
-                        [interview.run_id, iid])
+            con.execute(f"INSERT INTO retired_codings ({CODING_COLUMNS}, retired_by_run, reason) "
+                        f"SELECT {', '.join('c.' + c.strip() for c in CODING_COLUMNS.split(','))}, ?, "
+                        f"'excerpt changed when its transcript changed' {vanished}", [interview.run_id, iid])
             con.execute(f"DELETE FROM codings WHERE coding_id IN (SELECT c.coding_id {vanished})", [iid])
         con.execute(_model_codings_of(iid))
         con.execute("DELETE FROM excerpts WHERE interview_id = ?", [iid])
@@ -230,7 +236,8 @@ def remove_interview(con, interview_id: str) -> dict[str, int]:
             "codings": con.execute(f"SELECT count(*) FROM codings WHERE {in_interview}", [interview_id]).fetchone()[0],
             "excerpts": con.execute("SELECT count(*) FROM excerpts WHERE interview_id = ?", [interview_id]).fetchone()[0],
         }
-        con.execute("INSERT INTO retired_codings SELECT *, NULL, 'interview removed' FROM codings "
+        con.execute(f"INSERT INTO retired_codings ({CODING_COLUMNS}, retired_by_run, reason) "
+                    f"SELECT {CODING_COLUMNS}, NULL, 'interview removed' FROM codings "
                     f"WHERE source = 'human' AND {in_interview}", [interview_id])
         con.execute(f"DELETE FROM codings WHERE {in_interview}", [interview_id])
         for table in ("excerpts", "turns", "interviews"):
@@ -240,3 +247,10 @@ def remove_interview(con, interview_id: str) -> dict[str, int]:
         con.execute("ROLLBACK")
         raise
     return counts
+
+
+def human_codings(con) -> list[tuple[str, str, str | None, str, str, int | None]]:
+    """(excerpt_id, text, question, reviewer, code_id, weight) of every human coding."""
+    return con.execute(
+        "SELECT e.excerpt_id, e.text, e.question, c.reviewer, c.code_id, c.weight FROM codings c "
+        "JOIN excerpts e USING (excerpt_id) WHERE c.source = 'human' ORDER BY 1, 4, 5").fetchall()

@@ -1,0 +1,56 @@
+"""``matcoder train``: build the training set and write a new ``embed.v1`` artefact.
+
+Training items: the codebook's examples, every gold file given (``--gold``, JSONL of
+fully coded excerpts), and every human-reviewed excerpt in the warehouse. Several
+reviewers on one excerpt: a code counts when at least half of them applied it; its
+weight is the most common weight among them.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Sequence
+
+from matcoder.codebook.loader import codebook_hash
+from matcoder.codebook.schema import Codebook
+from matcoder.models.embedding.classifier import ARTEFACTS_DIR, Artefact, TrainingItem, codebook_items, train
+from matcoder.models.embedding.encoder import Encoder
+from matcoder.models.evaluation import read_coded
+
+
+def gold_items(path: Path) -> list[TrainingItem]:
+    items = []
+    for line in read_coded(path).values():
+        if line.text:
+            items.append(TrainingItem(line.text, {c.code: c.weight for c in line.codes}, None, f"gold:{path.name}"))
+    return items
+
+
+def human_items(rows: Sequence[tuple]) -> list[TrainingItem]:
+    """Rows of ``warehouse.load.human_codings`` -> one item per reviewed excerpt."""
+    by_excerpt: dict[str, dict] = defaultdict(lambda: {"reviewers": set(), "codes": defaultdict(list)})
+    for excerpt_id, text, _question, reviewer, code, weight in rows:
+        entry = by_excerpt[excerpt_id]
+        entry["text"] = text
+        entry["reviewers"].add(reviewer)
+        entry["codes"][code].append((reviewer, weight))
+    items = []
+    for entry in by_excerpt.values():
+        n = len(entry["reviewers"])
+        positives = {}
+        for code, votes in entry["codes"].items():
+            if len({r for r, _ in votes}) * 2 >= n:
+                weights = [w for _, w in votes if w is not None]
+                positives[code] = Counter(weights).most_common(1)[0][0] if weights else None
+        items.append(TrainingItem(entry["text"], positives, None, "human"))
+    return items
+
+
+def train_artefact(book: Codebook, extra: Sequence[TrainingItem] = (), encoder: Encoder | None = None,
+                   out_dir: Path = ARTEFACTS_DIR, use_codebook: bool = True) -> Artefact:
+    encoder = encoder or Encoder()
+    items = (codebook_items(book) if use_codebook else []) + list(extra)
+    X = encoder.encode([it.text for it in items])
+    artefact = train(book, codebook_hash(book), items, X, encoder.identity)
+    artefact.save(out_dir)
+    return artefact

@@ -1,0 +1,203 @@
+"""``embed.v1``: one logistic regression per code on sentence embeddings, per-code
+thresholds chosen by cross-validation, and a 3-class weight classifier per area
+mention. Stored as plain arrays (``weights.npz``) with ``meta.json``; no pickles.
+
+Training items come from the codebook's examples (a positive example is positive for
+its code and taken as negative for every other code; a near miss is negative for its
+code only) and from fully coded excerpts (gold files, human-reviewed codings), which
+are positive for their codes and negative for all others.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from matcoder.codebook.schema import Codebook
+from matcoder.errors import MatcoderError
+
+ARTEFACTS_DIR = Path(__file__).resolve().parent.parent / "artefacts" / "embed.v1"
+WEIGHT_FAMILY = "area"
+MIN_POSITIVES = 4
+THRESHOLDS = np.round(np.arange(0.10, 0.91, 0.05), 2)
+
+
+class ArtefactError(MatcoderError):
+    """No trained artefact fits the current codebook and model."""
+
+
+@dataclass(frozen=True)
+class TrainingItem:
+    text: str
+    positives: dict[str, int | None]  # code -> weight
+    negatives: frozenset[str] | None = None  # None: every code not positive is negative
+    origin: str = "codebook"
+
+    def label(self, code: str) -> int | None:
+        if code in self.positives:
+            return 1
+        if self.negatives is None or code in self.negatives:
+            return 0
+        return None
+
+
+def codebook_items(book: Codebook) -> list[TrainingItem]:
+    items = []
+    for code in book.codes():
+        for ex in code.examples:
+            if ex.near_miss:
+                items.append(TrainingItem(ex.text, {}, frozenset({code.id})))
+            else:
+                items.append(TrainingItem(ex.text, {code.id: ex.weight}))
+    return items
+
+
+def training_hash(items: Sequence[TrainingItem]) -> str:
+    digest = hashlib.sha256()
+    for it in sorted(items, key=lambda i: (i.text, sorted(i.positives))):
+        digest.update(json.dumps([it.text, sorted(it.positives.items()),
+                                  sorted(it.negatives) if it.negatives is not None else None]).encode())
+    return digest.hexdigest()
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, dict]:
+    best = (0.5, {"precision": 0.0, "recall": 0.0, "f1": 0.0})
+    for t in THRESHOLDS:
+        pred = p >= t
+        tp = int((pred & (y == 1)).sum())
+        prec = tp / pred.sum() if pred.sum() else 0.0
+        rec = tp / (y == 1).sum()
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        if f1 > best[1]["f1"] + 1e-9:
+            best = (float(t), {"precision": round(float(prec), 3), "recall": round(float(rec), 3), "f1": round(f1, 3)})
+    return best
+
+
+@dataclass
+class Artefact:
+    codes: list[str]
+    coef: np.ndarray  # (n_codes, dim)
+    intercept: np.ndarray  # (n_codes,)
+    threshold: np.ndarray  # (n_codes,), nan where no classifier
+    area_codes: list[str]
+    weight_coef: np.ndarray  # (3, dim + n_area)
+    weight_intercept: np.ndarray  # (3,)
+    meta: dict = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def id(self) -> str:
+        return self.meta["id"]
+
+    def probabilities(self, X: np.ndarray) -> np.ndarray:
+        return _sigmoid(X @ self.coef.T + self.intercept)
+
+    def weights(self, X: np.ndarray, code: str) -> tuple[np.ndarray, np.ndarray]:
+        """(predicted weight 1-3, its probability) for each row, as coded with ``code``."""
+        onehot = np.zeros((X.shape[0], len(self.area_codes)), dtype=np.float32)
+        onehot[:, self.area_codes.index(code)] = 1.0
+        z = np.hstack([X, onehot]) @ self.weight_coef.T + self.weight_intercept
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        return p.argmax(axis=1) + 1, p.max(axis=1)
+
+    def save(self, root: Path = ARTEFACTS_DIR) -> Path:
+        path = root / self.id
+        path.mkdir(parents=True, exist_ok=True)
+        np.savez(path / "weights.npz", codes=np.array(self.codes), coef=self.coef, intercept=self.intercept,
+                 threshold=self.threshold, area_codes=np.array(self.area_codes), weight_coef=self.weight_coef,
+                 weight_intercept=self.weight_intercept)
+        (path / "meta.json").write_text(json.dumps(self.meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        self.path = path
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> "Artefact":
+        with np.load(path / "weights.npz", allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        return cls([str(c) for c in arrays["codes"]], arrays["coef"], arrays["intercept"], arrays["threshold"],
+                   [str(c) for c in arrays["area_codes"]], arrays["weight_coef"], arrays["weight_intercept"],
+                   meta, path)
+
+
+def newest_compatible(book_hash: str, model_identity: str, root: Path = ARTEFACTS_DIR) -> Artefact:
+    """The newest artefact trained on this codebook and this embedding model."""
+    found, stale = [], []
+    for meta_path in sorted(root.glob("*/meta.json")) if root.exists() else []:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("codebook_hash") == book_hash and meta.get("model") == model_identity:
+            found.append((meta["created_at"], meta_path.parent))
+        else:
+            stale.append(meta_path.parent.name)
+    if not found:
+        why = (f"; {len(stale)} artefact(s) were trained for another codebook or model ({', '.join(stale[:3])})"
+               if stale else "")
+        raise ArtefactError(f"no embed.v1 artefact matches codebook {book_hash[:12]} and model "
+                            f"{model_identity}{why}: run `matcoder train`")
+    return Artefact.load(max(found)[1])
+
+
+def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.ndarray, model_identity: str,
+          folds: int = 5, c_value: float = 8.0, seed: int = 0) -> Artefact:
+    """Fit per-code classifiers (thresholds from out-of-fold probabilities) and the weight model."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    codes = book.ids()
+    dim = X.shape[1]
+    coef = np.zeros((len(codes), dim), dtype=np.float32)
+    intercept = np.full(len(codes), -20.0, dtype=np.float32)
+    threshold = np.full(len(codes), np.nan, dtype=np.float32)
+    metrics: dict[str, dict] = {}
+    for k, code in enumerate(codes):
+        labels = [it.label(code) for it in items]
+        idx = np.array([i for i, y in enumerate(labels) if y is not None])
+        y = np.array([labels[i] for i in idx])
+        n_pos = int(y.sum())
+        if n_pos < MIN_POSITIVES:
+            metrics[code] = {"positives": n_pos, "skipped": "too few positives"}
+            continue
+        clf = LogisticRegression(C=c_value, max_iter=2000)
+        cv = StratifiedKFold(n_splits=min(folds, n_pos), shuffle=True, random_state=seed)
+        oof = cross_val_predict(clf, X[idx], y, cv=cv, method="predict_proba")[:, 1]
+        threshold[k], cv_scores = _best_threshold(y, oof)
+        clf.fit(X[idx], y)
+        coef[k], intercept[k] = clf.coef_[0], clf.intercept_[0]
+        metrics[code] = {"positives": n_pos, "threshold": float(threshold[k]), "cv": cv_scores}
+    area_codes = [c for c in codes if c.startswith(WEIGHT_FAMILY + ".")]
+    rows, targets = [], []
+    for i, it in enumerate(items):
+        for code, w in it.positives.items():
+            if w is not None and code in area_codes:
+                onehot = np.zeros(len(area_codes), dtype=np.float32)
+                onehot[area_codes.index(code)] = 1.0
+                rows.append(np.hstack([X[i], onehot]))
+                targets.append(w)
+    Xw, yw = np.array(rows), np.array(targets)
+    wclf = LogisticRegression(C=c_value, max_iter=2000)
+    wcv = StratifiedKFold(n_splits=min(folds, int(np.bincount(yw)[1:].min())), shuffle=True, random_state=seed)
+    w_oof = cross_val_predict(wclf, Xw, yw, cv=wcv)
+    wclf.fit(Xw, yw)
+    created = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    t_hash = training_hash(items)
+    meta = {
+        "id": f"{created}-{t_hash[:8]}", "coder": "embed.v1", "model": model_identity,
+        "codebook_hash": book_hash, "training_hash": t_hash, "created_at": created,
+        "training_items": len(items), "origins": {o: sum(1 for it in items if it.origin == o)
+                                                   for o in sorted({it.origin for it in items})},
+        "c_value": c_value, "folds": folds,
+        "weight_cv_exact": round(float((w_oof == yw).mean()), 3), "weight_items": int(len(yw)),
+        "codes": metrics,
+    }
+    return Artefact(codes, coef, intercept, threshold, area_codes, wclf.coef_.astype(np.float32),
+                    wclf.intercept_.astype(np.float32), meta)

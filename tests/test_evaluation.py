@@ -1,0 +1,59 @@
+"""Agreement statistics reproduce textbook values."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from matcoder.cli import main
+from matcoder.models.evaluation import cohen_kappa, evaluate, krippendorff_alpha, quadratic_kappa
+
+
+def test_cohen_kappa_textbook_example():
+    # 50 items: both yes 20, A yes / B no 5, A no / B yes 10, both no 15 -> kappa 0.4
+    pairs = [(1, 1)] * 20 + [(1, 0)] * 5 + [(0, 1)] * 10 + [(0, 0)] * 15
+    assert cohen_kappa(pairs) == pytest.approx(0.4)
+
+
+def test_krippendorff_alpha_reliability_data_example():
+    # Krippendorff (2011), "Computing Krippendorff's alpha-reliability": 4 coders, 12 units,
+    # nominal alpha = 0.743 (None = value missing).
+    A = [1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None]
+    B = [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3]
+    C = [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None]
+    D = [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None]
+    assert krippendorff_alpha(list(zip(A, B, C, D))) == pytest.approx(0.743, abs=5e-4)
+
+
+def test_alpha_and_weighted_kappa_edges():
+    assert krippendorff_alpha([(1, 1), (2, 2), (3, 3)], "interval") == pytest.approx(1.0)
+    assert quadratic_kappa([(1, 1), (2, 2), (3, 3), (1, 3)]) < quadratic_kappa([(1, 1), (2, 2), (3, 3), (1, 2)])
+
+
+def test_evaluate_counts_and_weight_agreement():
+    gold = {"a": {"area.governance": 3, "ceo.culture_values": None}, "b": {"area.workforce": 1}, "c": {}}
+    pred = {"a": {"area.governance": 3}, "b": {"area.workforce": 2, "ceo.culture_values": None}, "c": {}}
+    r = evaluate(gold, pred, ["area.governance", "area.workforce", "ceo.culture_values"])
+    by = {s.code: s for s in r.codes}
+    assert (by["ceo.culture_values"].tp, by["ceo.culture_values"].predicted, by["ceo.culture_values"].support) == (0, 1, 1)
+    assert by["area.governance"].precision == 1.0 and by["area.governance"].kappa == pytest.approx(1.0)
+    assert r.weights.gold_weighted == 2 and r.weights.exact == 0.5
+
+
+def test_cli_compares_human_coders(tmp_path: Path, capsys):
+    lines = {"a": [{"id": "1", "codes": [{"code": "area.governance", "weight": 3}]},
+                   {"id": "2", "codes": []}, {"id": "3", "codes": [{"code": "area.workforce", "weight": 1}]}],
+             "b": [{"id": "1", "codes": [{"code": "area.governance", "weight": 3}]},
+                   {"id": "2", "codes": [{"code": "area.workforce", "weight": 2}]},
+                   {"id": "3", "codes": [{"code": "area.workforce", "weight": 1}]}]}
+    for name, rows in lines.items():
+        (tmp_path / f"{name}.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    assert main(["evaluate", "--coders", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["coders"] == 2 and out["alpha"]["area.governance"] == pytest.approx(1.0)
+    assert out["alpha"]["area.workforce"] < 1.0
+    assert main(["evaluate", "--gold", str(tmp_path / "a.jsonl"), "--predictions", str(tmp_path / "b.jsonl"),
+                 "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {c["code"]: c["precision"] for c in report["codes"]}["area.workforce"] == 0.5
