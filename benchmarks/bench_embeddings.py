@@ -1,0 +1,165 @@
+"""Benchmark for issue 4: embedding stage vs raw SentenceTransformer.encode, coder
+throughput, a 4,000-excerpt round coded end to end, peak memory, and a learning curve.
+
+Targets: the pipeline's embedding stage at >= 0.8 of raw encode throughput; a
+4,000-excerpt round through `matcoder run` in under 2 minutes on 2 cores.
+
+Usage: .venv/bin/python benchmarks/bench_embeddings.py [--excerpts 4000] [--record]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_rules import sample_excerpts  # noqa: E402
+
+from matcoder.codebook.loader import codebook_hash, default_codebook  # noqa: E402
+from matcoder.models.base import ExcerptInput  # noqa: E402
+from matcoder.models.embedding.classifier import codebook_items, train  # noqa: E402
+from matcoder.models.embedding.coder import EmbeddingCoder, EnsembleCoder  # noqa: E402
+from matcoder.models.embedding.encoder import Encoder  # noqa: E402
+from matcoder.models.evaluation import as_codes, evaluate, read_coded  # noqa: E402
+from matcoder.models.registry import get_coder  # noqa: E402
+from matcoder.training import gold_items  # noqa: E402
+
+
+def unique(excerpts: list[ExcerptInput]) -> list[ExcerptInput]:
+    """Make repeated sample texts distinct so no cache can serve them."""
+    return [ExcerptInput(e.id, f"{e.text} ({i})", e.question) for i, e in enumerate(excerpts)]
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+def encode_ratio(n: int) -> dict:
+    texts = unique(sample_excerpts(n))
+    raw = Encoder(use_cache=False)
+    raw.encode_raw(["warm up the model"])
+    _, raw_s = timed(lambda: raw.encode_raw([e.text for e in texts]))
+    with tempfile.TemporaryDirectory() as tmp:
+        coder = EmbeddingCoder(default_codebook(), encoder=Encoder(cache_path=Path(tmp) / "c.sqlite"))
+        coder.encoder.encode(["warm up the model"])
+        _, stage_s = timed(lambda: coder.scores(texts))
+        _, cached_s = timed(lambda: coder.scores(texts))
+    return {"n": n, "raw_encode_per_s": round(n / raw_s, 1), "embedding_stage_per_s": round(n / stage_s, 1),
+            "ratio": round(raw_s / stage_s, 3), "cached_stage_per_s": round(n / cached_s, 1)}
+
+
+def coder_rates(n: int) -> dict:
+    out = {}
+    for name in ("rules.v1", "ensemble.v1"):
+        texts = unique(sample_excerpts(n))
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["MATCODER_CACHE"] = tmp
+            coder = get_coder(name, default_codebook())
+            coder.predict(texts[:2])
+            _, s = timed(lambda: coder.predict(texts))
+        out[name] = round(n / s, 1)
+    return out
+
+
+def make_round(folder: Path, target: int) -> int:
+    """Copies of the sample round with each answer made distinct, until ~target excerpts."""
+    from matcoder.ingest.reader import discover, read_transcript
+    from matcoder.segment import segment_transcript
+
+    samples = [read_transcript(p) for p in discover(ROOT / "transcripts_sample")[0]]
+    per_round = sum(len(segment_transcript(t)) for t in samples)
+    copies = -(-target // per_round)
+    for k in range(copies):
+        for t in samples:
+            lines = []
+            for turn in t.turns:
+                label = "Interviewer" if turn.role == "interviewer" else "CEO"
+                text = turn.text.replace("\n", " ") + ("" if turn.role == "interviewer" else f" That was round {k}.")
+                lines.append(f"{label}: {text}")
+            (folder / f"{t.interview_id}-r{k}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return copies * per_round
+
+
+def end_to_end(target: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "round"
+        folder.mkdir()
+        approx = make_round(folder, target)
+        env = dict(os.environ, MATCODER_CACHE=str(Path(tmp) / "cache"), PREFECT_HOME=str(Path(tmp) / "prefect"))
+        t0 = time.perf_counter()
+        proc = subprocess.run([str(ROOT / ".venv" / "bin" / "matcoder"), "run", str(folder), "--warehouse",
+                               str(Path(tmp) / "w.duckdb"), "--json", "--quiet"], capture_output=True, text=True,
+                              env=env)
+        wall = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise SystemExit(proc.stderr)
+        summary = json.loads(proc.stdout)
+    return {"excerpts": summary["warehouse"]["excerpts"], "approx_target": approx, "interviews":
+            summary["warehouse"]["interviews"], "wall_s": round(wall, 1), "coder": summary["coder"],
+            "peak_rss_mb_child": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}
+
+
+def learning_curve() -> list[dict]:
+    """Held-out area/overall micro-F1 of embed.v1 as dev-set items are added to training."""
+    book = default_codebook()
+    enc = Encoder()
+    base = codebook_items(book)
+    dev = gold_items(ROOT / "models" / "eval" / "dev.jsonl")
+    gold = read_coded(ROOT / "models" / "eval" / "heldout.jsonl")
+    inputs = [ExcerptInput(k, v.text, v.question) for k, v in gold.items()]
+    points = []
+    for n in (0, 40, 80, 120, 160):
+        items = base + dev[:n]
+        artefact = train(book, codebook_hash(book), items, enc.encode([i.text for i in items]), enc.identity)
+        predicted: dict[str, dict] = {k: {} for k in gold}
+        for s in EmbeddingCoder(book, artefact, enc).predict(inputs):
+            predicted[s.excerpt_id][s.code] = s.weight
+        r = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids())
+        tp = sum(f.tp for f in r.families)
+        pred = sum(f.predicted for f in r.families)
+        sup = sum(f.support for f in r.families)
+        f1 = 2 * tp / (pred + sup) if pred + sup else 0.0
+        points.append({"dev_items_added": n, "area_micro_f1": round(r.families[0].micro_f1 or 0, 3),
+                       "all_micro_f1": round(f1, 3)})
+    return points
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--excerpts", type=int, default=4000)
+    ap.add_argument("--record", action="store_true")
+    args = ap.parse_args()
+    result = {"encode": encode_ratio(1000), "coders_per_s": coder_rates(1000), "end_to_end": end_to_end(args.excerpts),
+              "learning_curve": learning_curve(),
+              "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+    print(json.dumps(result, indent=2))
+    if args.record:
+        e, x = result["encode"], result["end_to_end"]
+        with (ROOT / "benchmarks" / "RESULTS.md").open("a", encoding="utf-8") as fh:
+            fh.write(f"| {date.today()} | embedding stage vs raw encode | {e['n']} distinct excerpts | "
+                     f"ratio {e['ratio']} | stage {e['embedding_stage_per_s']}/s, raw {e['raw_encode_per_s']}/s, "
+                     f"cached {e['cached_stage_per_s']}/s | {result['peak_rss_mb']} MB | x86_64 |\n")
+            fh.write(f"| {date.today()} | coders | 1000 distinct excerpts | - | rules.v1 "
+                     f"{result['coders_per_s']['rules.v1']}/s, ensemble.v1 {result['coders_per_s']['ensemble.v1']}/s"
+                     f" | - | x86_64 |\n")
+            fh.write(f"| {date.today()} | `matcoder run`, {x['coder'].split('+')[0]} | {x['excerpts']} excerpts in "
+                     f"{x['interviews']} interviews | {x['wall_s']} s wall (incl. Prefect start) | "
+                     f"{round(x['excerpts'] / x['wall_s'], 1)}/s | {x['peak_rss_mb_child']} MB | x86_64 |\n")
+            curve = ", ".join(f"+{p['dev_items_added']}: {p['all_micro_f1']}" for p in result["learning_curve"])
+            fh.write(f"| {date.today()} | learning curve (held-out micro-F1, embed.v1) | codebook examples + dev items "
+                     f"| {curve} | - | - | x86_64 |\n")
+
+
+if __name__ == "__main__":
+    main()
