@@ -27,7 +27,7 @@ from bench_rules import sample_excerpts  # noqa: E402
 from matcoder.codebook.loader import codebook_hash, default_codebook  # noqa: E402
 from matcoder.models.base import ExcerptInput  # noqa: E402
 from matcoder.models.embedding.classifier import codebook_items, train  # noqa: E402
-from matcoder.models.embedding.coder import EmbeddingCoder, EnsembleCoder  # noqa: E402
+from matcoder.models.embedding.coder import EmbeddingCoder  # noqa: E402
 from matcoder.models.embedding.encoder import Encoder  # noqa: E402
 from matcoder.models.evaluation import as_codes, evaluate, read_coded  # noqa: E402
 from matcoder.models.registry import get_coder  # noqa: E402

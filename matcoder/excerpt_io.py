@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from matcoder.codebook.loader import load_codebook
-from matcoder.errors import InputFileError
+from matcoder.jsonl import read_records
 from matcoder.models.base import CodeSuggestion, ExcerptInput
 from matcoder.models.registry import get_coder
 
@@ -20,29 +20,8 @@ class ExcerptLine(BaseModel):
 
 
 def read_excerpts(path: Path) -> list[ExcerptInput]:
-    """Read ``{"id", "text", "question"?}`` lines; a bad line names file and line number."""
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except OSError as exc:
-        raise InputFileError(path, f"cannot read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise InputFileError(path, "not UTF-8 text") from None
-    out, seen = [], set()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = ExcerptLine.model_validate(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise InputFileError(path, f"line {number}: not JSON ({exc.msg})") from None
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            raise InputFileError(path, f"line {number}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
-        if item.id in seen:
-            raise InputFileError(path, f"line {number}: duplicate id {item.id!r}")
-        seen.add(item.id)
-        out.append(ExcerptInput(item.id, item.text, item.question))
-    return out
+    """Read ``{"id", "text", "question"?}`` lines; a bad line names the file and line number."""
+    return [ExcerptInput(e.id, e.text, e.question) for e in read_records(path, ExcerptLine).values()]
 
 
 def suggestion_json(s: CodeSuggestion, explain: bool = True) -> dict:

@@ -8,14 +8,13 @@ Gold and predictions are JSONL, one excerpt a line:
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from matcoder.errors import InputFileError
+from matcoder.jsonl import read_records
 
 Codes = dict[str, int | None]  # code -> weight (None when not weighted)
 
@@ -36,25 +35,7 @@ class CodedLine(BaseModel):
 
 def read_coded(path: Path) -> dict[str, CodedLine]:
     """Read gold or predicted codings; a bad line names the file and line number."""
-    out: dict[str, CodedLine] = {}
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except OSError as exc:
-        raise InputFileError(path, f"cannot read ({exc.strerror})") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = CodedLine.model_validate(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise InputFileError(path, f"line {number}: not JSON ({exc.msg})") from None
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            raise InputFileError(path, f"line {number}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
-        if item.id in out:
-            raise InputFileError(path, f"line {number}: duplicate id {item.id!r}")
-        out[item.id] = item
-    return out
+    return read_records(path, CodedLine)
 
 
 def as_codes(line: CodedLine) -> Codes:
