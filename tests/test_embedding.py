@@ -74,6 +74,22 @@ def test_ensemble_keeps_rules_adds_embeddings_and_flags_doubt():
     assert coder.identity.startswith("ensemble.v1+")
 
 
+def test_fit_trains_in_memory_and_reviewed_items_change_the_model():
+    from matcoder.models.embedding.classifier import TrainingItem
+
+    book = default_codebook()
+    coder = EmbeddingCoder(book)
+    coder.fit()
+    before = coder.artefact
+    text = "The pastoral team in every school now logs incidents in the same way."
+    coder.fit([TrainingItem(text, {"area.pupil_policies_pastoral": 3}, None, "human")] * 5)
+    after = coder.artefact
+    assert after.meta["training_items"] == before.meta["training_items"] + 5
+    assert after.meta["training_hash"] != before.meta["training_hash"]
+    k = after.codes.index("area.pupil_policies_pastoral")
+    assert not np.allclose(after.coef[k], before.coef[k])
+
+
 def test_cache_keys_on_model_identity(tmp_path: Path, monkeypatch):
     enc = Encoder(cache_path=tmp_path / "c.sqlite")
     calls = []

@@ -26,7 +26,8 @@ import numpy as np
 from matcoder.codebook.loader import codebook_hash
 from matcoder.codebook.schema import Codebook
 from matcoder.models.base import CodeSuggestion, Evidence, ExcerptInput
-from matcoder.models.embedding.classifier import WEIGHT_FAMILY, Artefact, newest_compatible
+from matcoder.models.embedding.classifier import (WEIGHT_FAMILY, Artefact, TrainingItem, codebook_items,
+                                                    newest_compatible, train)
 from matcoder.models.embedding.encoder import Encoder
 from matcoder.models.rules.coder import RuleCoder
 
@@ -52,9 +53,13 @@ class EmbeddingCoder:
     def identity(self) -> str:
         return f"{self.name}.{self.version}+{self.artefact.id}"
 
-    def fit(self, examples=()) -> None:
-        """Training writes a new artefact: see ``matcoder train`` (matcoder.training)."""
-        raise NotImplementedError("use matcoder.training.train_artefact")
+    def fit(self, items: Sequence[TrainingItem] = ()) -> None:
+        """Train on the codebook's examples plus ``items`` and use the result (in memory;
+        ``matcoder train`` also saves it as a versioned artefact)."""
+        all_items = codebook_items(self.codebook) + list(items)
+        X = self.encoder.encode([it.text for it in all_items])
+        self._artefact = train(self.codebook, codebook_hash(self.codebook), all_items, X, self.encoder.identity)
+        self.__dict__.pop("artefact", None)
 
     def scores(self, excerpts: Sequence[ExcerptInput]) -> tuple[np.ndarray, np.ndarray]:
         """(embeddings, per-code probabilities) for the excerpts."""
@@ -98,9 +103,9 @@ class EnsembleCoder:
     def identity(self) -> str:
         return f"{self.name}.{self.version}+{self.embed.artefact.id}"
 
-    def fit(self, examples=()) -> None:
-        """The ensemble has nothing of its own to fit; train the embedding artefact."""
-        raise NotImplementedError("use matcoder.training.train_artefact")
+    def fit(self, items: Sequence[TrainingItem] = ()) -> None:
+        """The rules are written, not trained; fitting trains the embedding voice."""
+        self.embed.fit(items)
 
     def predict(self, excerpts: Sequence[ExcerptInput]) -> list[CodeSuggestion]:
         rule_hits: dict[tuple[str, str], CodeSuggestion] = {
