@@ -4,6 +4,8 @@ fully updated. Rows arrive as the plain records below; this module knows SQL onl
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import astuple, dataclass, fields
 from datetime import datetime, timezone
 from typing import Any, Sequence
@@ -94,20 +96,31 @@ def now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def _columns(row_type) -> list[str]:
-    return [f'"{f.name}"' for f in fields(row_type)]
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
-def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Any], chunk: int = 400) -> None:
-    """Insert dataclass rows with multi-row VALUES statements (fast, parameterised)."""
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Any]) -> None:
+    """Bulk-insert dataclass rows: written as newline-delimited JSON to a temporary file
+    and read back by DuckDB's JSON reader with the table's own column types (binding
+    thousands of parameters was the slowest part of a load). Runs inside the caller's
+    transaction."""
     if not rows:
         return
-    cols = _columns(type(rows[0]))
-    one = "(" + ", ".join("?" * len(cols)) + ")"
-    for i in range(0, len(rows), chunk):
-        part = rows[i:i + chunk]
-        params = [value for row in part for value in astuple(row)]
-        con.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES " + ", ".join([one] * len(part)), params)
+    names = [f.name for f in fields(type(rows[0]))]
+    types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?",
+                             [table]).fetchall())
+    spec = ", ".join(f"'{n}': '{types[n]}'" for n in names)
+    cols = ", ".join(f'"{n}"' for n in names)
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8", delete=False) as fh:
+        for row in rows:
+            fh.write(json.dumps({n: _json_value(getattr(row, n)) for n in names}, ensure_ascii=False) + "\n")
+        path = fh.name
+    try:
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM read_json(?, format = 'newline_delimited', "
+                    f"columns = {{{spec}}})", [path])
+    finally:
+        os.unlink(path)
 
 
 def register_codes(con: duckdb.DuckDBPyConnection, codes: Sequence[CodeRow]) -> None:
