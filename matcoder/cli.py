@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 
 from matcoder import __version__
@@ -61,8 +62,16 @@ def _summary_text(s: dict) -> str:
     return "\n".join(lines)
 
 
+def _warm_up_embeddings() -> None:
+    """Import the embedding stack (~6 s) while Prefect's temporary API boots in its own
+    process; the coder then finds the modules loaded. Nothing is computed here."""
+    import sentence_transformers  # noqa: F401
+
+
 def cmd_run(args) -> int:
     _quiet_prefect()
+    if args.coder != "rules.v1":
+        threading.Thread(target=_warm_up_embeddings, name="warm-up", daemon=True).start()
     from matcoder.flows.code_interviews import RunConfig, code_interviews
 
     folder = Path(args.folder)
