@@ -29,7 +29,7 @@ from matcoder.models.base import ExcerptInput  # noqa: E402
 from matcoder.models.embedding.classifier import codebook_items, train  # noqa: E402
 from matcoder.models.embedding.coder import EmbeddingCoder  # noqa: E402
 from matcoder.models.embedding.encoder import Encoder  # noqa: E402
-from matcoder.models.evaluation import as_codes, evaluate, read_coded  # noqa: E402
+from matcoder.models.evaluation import as_codes, coded_by, evaluate, read_coded  # noqa: E402
 from matcoder.models.registry import get_coder  # noqa: E402
 from matcoder.training import gold_items  # noqa: E402
 
@@ -117,14 +117,11 @@ def learning_curve() -> list[dict]:
     base = codebook_items(book)
     dev = gold_items(ROOT / "models" / "eval" / "dev.jsonl")
     gold = read_coded(ROOT / "models" / "eval" / "heldout.jsonl")
-    inputs = [ExcerptInput(k, v.text, v.question) for k, v in gold.items()]
     points = []
     for n in (0, 40, 80, 120, 160):
         items = base + dev[:n]
         artefact = train(book, codebook_hash(book), items, enc.encode([i.text for i in items]), enc.identity)
-        predicted: dict[str, dict] = {k: {} for k in gold}
-        for s in EmbeddingCoder(book, artefact, enc).predict(inputs):
-            predicted[s.excerpt_id][s.code] = s.weight
+        predicted = coded_by(EmbeddingCoder(book, artefact, enc), gold)
         r = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids())
         tp = sum(f.tp for f in r.families)
         pred = sum(f.predicted for f in r.families)

@@ -148,6 +148,10 @@ class Codebook(Strict):
     def family_of(self, code_id: str) -> str:
         return code_id.split(".", 1)[0]
 
+    def is_weighted(self, code_id: str) -> bool:
+        """Whether the code's family carries the 1-3 centralisation weight (only ``area``)."""
+        return self.families[self.family_of(code_id)].weighted
+
     def ids(self) -> list[str]:
         return [code.id for code in self.codes()]
 

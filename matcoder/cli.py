@@ -65,7 +65,7 @@ def _summary_text(s: dict) -> str:
 def _warm_up_embeddings() -> None:
     """Import the embedding stack (~6 s) while Prefect's temporary API boots in its own
     process; the coder then finds the modules loaded. Nothing is computed here."""
-    import sentence_transformers  # noqa: F401
+    import sentence_transformers  # noqa: F401  (imported for its side effect: loaded modules)
 
 
 def cmd_run(args) -> int:
@@ -145,9 +145,7 @@ def cmd_code_excerpts(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from matcoder.codebook.loader import load_codebook
-    from matcoder.excerpt_io import suggestion_json
-    from matcoder.models.base import ExcerptInput
-    from matcoder.models.evaluation import as_codes, evaluate, markdown, read_coded, table
+    from matcoder.models.evaluation import as_codes, coded_by, evaluate, markdown, read_coded, table
     from matcoder.models.registry import get_coder
 
     book = load_codebook(args.codebook)
@@ -168,10 +166,7 @@ def cmd_evaluate(args) -> int:
         missing = [k for k, v in gold.items() if not v.text]
         if missing:
             raise UsageError(f"{args.gold}: gold line {missing[0]!r} has no text to code; pass --predictions")
-        coder = get_coder(args.coder, book)
-        predicted = {k: {} for k in gold}
-        for s in coder.predict([ExcerptInput(k, v.text, v.question) for k, v in gold.items()]):
-            predicted[s.excerpt_id][s.code] = suggestion_json(s, explain=False)["weight"]
+        predicted = coded_by(get_coder(args.coder, book), gold)
     report = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids())
     if args.format == "json":
         _print_json(report.to_json())
@@ -182,6 +177,7 @@ def cmd_evaluate(args) -> int:
 
 def cmd_train(args) -> int:
     from matcoder.codebook.loader import load_codebook
+    from matcoder.models.embedding.classifier import ARTEFACTS_DIR
     from matcoder.training import gold_items, human_items, train_artefact
     from matcoder.warehouse.connect import connect
     from matcoder.warehouse.load import human_codings
@@ -192,19 +188,13 @@ def cmd_train(args) -> int:
     if warehouse.exists():
         with connect(warehouse, read_only=True) as con:
             extra += human_items(human_codings(con))
-    artefact = train_artefact(book, extra, out_dir=Path(args.out) if args.out else _artefacts_dir())
+    artefact = train_artefact(book, extra, out_dir=Path(args.out) if args.out else ARTEFACTS_DIR)
     meta = dict(artefact.meta)
     meta["path"] = str(artefact.path)
     if not args.verbose:
         meta["codes"] = {c: m.get("cv", m) for c, m in meta["codes"].items()}
     _print_json(meta)
     return 0
-
-
-def _artefacts_dir() -> Path:
-    from matcoder.models.embedding.classifier import ARTEFACTS_DIR
-
-    return ARTEFACTS_DIR
 
 
 def cmd_warehouse_migrate(args) -> int:

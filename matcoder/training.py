@@ -11,9 +11,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Sequence
 
-from matcoder.codebook.loader import codebook_hash
 from matcoder.codebook.schema import Codebook
-from matcoder.models.embedding.classifier import ARTEFACTS_DIR, Artefact, TrainingItem, codebook_items, train
+from matcoder.models.embedding.classifier import ARTEFACTS_DIR, Artefact, TrainingItem
+from matcoder.models.embedding.coder import EmbeddingCoder
 from matcoder.models.embedding.encoder import Encoder
 from matcoder.models.evaluation import read_coded
 
@@ -47,10 +47,9 @@ def human_items(rows: Sequence[tuple]) -> list[TrainingItem]:
 
 
 def train_artefact(book: Codebook, extra: Sequence[TrainingItem] = (), encoder: Encoder | None = None,
-                   out_dir: Path = ARTEFACTS_DIR, use_codebook: bool = True) -> Artefact:
-    encoder = encoder or Encoder()
-    items = (codebook_items(book) if use_codebook else []) + list(extra)
-    X = encoder.encode([it.text for it in items])
-    artefact = train(book, codebook_hash(book), items, X, encoder.identity)
-    artefact.save(out_dir)
-    return artefact
+                   out_dir: Path = ARTEFACTS_DIR) -> Artefact:
+    """Train ``embed.v1`` on the codebook's examples plus ``extra`` and save the artefact."""
+    coder = EmbeddingCoder(book, encoder=encoder)
+    coder.fit(extra)
+    coder.artefact.save(out_dir)
+    return coder.artefact

@@ -38,6 +38,16 @@ def read_coded(path: Path) -> dict[str, CodedLine]:
     return read_records(path, CodedLine)
 
 
+def coded_by(coder, lines: Mapping[str, CodedLine]) -> dict[str, Codes]:
+    """What a coder (any ``predict``) gives each line's text: id -> {code: weight}."""
+    from matcoder.models.base import ExcerptInput
+
+    predicted: dict[str, Codes] = {k: {} for k in lines}
+    for s in coder.predict([ExcerptInput(k, v.text or "", v.question) for k, v in lines.items()]):
+        predicted[s.excerpt_id][s.code] = s.weight
+    return predicted
+
+
 def as_codes(line: CodedLine) -> Codes:
     return {c.code: c.weight for c in line.codes}
 

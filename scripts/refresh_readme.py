@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 
 from matcoder.codebook.loader import default_codebook
-from matcoder.models.base import ExcerptInput
-from matcoder.models.evaluation import as_codes, evaluate, markdown, read_coded
+from matcoder.models.evaluation import as_codes, coded_by, evaluate, markdown, read_coded
 from matcoder.models.registry import get_coder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,9 +21,7 @@ DEV_SET = ROOT / "models" / "eval" / "dev.jsonl"
 def rules_dev_table() -> str:
     book = default_codebook()
     gold = read_coded(DEV_SET)
-    predicted: dict[str, dict] = {k: {} for k in gold}
-    for s in get_coder("rules.v1", book).predict([ExcerptInput(k, v.text, v.question) for k, v in gold.items()]):
-        predicted[s.excerpt_id][s.code] = s.weight
+    predicted = coded_by(get_coder("rules.v1", book), gold)
     return markdown(evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids()))
 
 
@@ -39,12 +36,9 @@ def coder_comparison() -> str:
     """Rules vs embeddings vs ensemble on the held-out set, per family."""
     book = default_codebook()
     gold = read_coded(HELD_OUT)
-    inputs = [ExcerptInput(k, v.text, v.question) for k, v in gold.items()]
     reports = {}
     for name in ("rules.v1", "embed.v1", "ensemble.v1"):
-        predicted: dict[str, dict] = {k: {} for k in gold}
-        for s in get_coder(name, book).predict(inputs):
-            predicted[s.excerpt_id][s.code] = s.weight
+        predicted = coded_by(get_coder(name, book), gold)
         reports[name] = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids())
     lines = ["| family | coder | micro P | micro R | micro F1 | macro F1 |", "|---|---|---:|---:|---:|---:|"]
     for i, family in enumerate(reports["rules.v1"].families):

@@ -22,7 +22,6 @@ from matcoder.codebook.schema import Codebook
 from matcoder.errors import MatcoderError
 
 ARTEFACTS_DIR = Path(__file__).resolve().parent.parent / "artefacts" / "embed.v1"
-WEIGHT_FAMILY = "area"
 MIN_POSITIVES = 4
 THRESHOLDS = np.round(np.arange(0.10, 0.91, 0.05), 2)
 
@@ -174,7 +173,7 @@ def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.n
         clf.fit(X[idx], y)
         coef[k], intercept[k] = clf.coef_[0], clf.intercept_[0]
         metrics[code] = {"positives": n_pos, "threshold": float(threshold[k]), "cv": cv_scores}
-    area_codes = [c for c in codes if c.startswith(WEIGHT_FAMILY + ".")]
+    area_codes = [c for c in codes if book.is_weighted(c)]
     rows, targets = [], []
     for i, it in enumerate(items):
         for code, w in it.positives.items():

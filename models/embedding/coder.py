@@ -26,8 +26,7 @@ import numpy as np
 from matcoder.codebook.loader import codebook_hash
 from matcoder.codebook.schema import Codebook
 from matcoder.models.base import CodeSuggestion, Evidence, ExcerptInput
-from matcoder.models.embedding.classifier import (WEIGHT_FAMILY, Artefact, TrainingItem, codebook_items,
-                                                    newest_compatible, train)
+from matcoder.models.embedding.classifier import Artefact, TrainingItem, codebook_items, newest_compatible, train
 from matcoder.models.embedding.encoder import Encoder
 from matcoder.models.rules.coder import RuleCoder
 
@@ -79,7 +78,7 @@ class EmbeddingCoder:
                 t = a.threshold[k]
                 if np.isnan(t) or P[i, k] < t:
                     continue
-                weight = self.weight(X, i, code)[0] if code.startswith(WEIGHT_FAMILY + ".") else None
+                weight = self.weight(X, i, code)[0] if self.codebook.is_weighted(code) else None
                 out.append(CodeSuggestion(ex.id, code, weight, round(float(P[i, k]), 4), "embedding", self.name,
                                           f"{self.version}+{a.id}", (_embed_evidence(P[i, k], t),)))
         return out
@@ -119,7 +118,7 @@ class EnsembleCoder:
                 rule = rule_hits.get((ex.id, code))
                 p, t = float(P[i, k]), float(a.threshold[k])
                 usable = code not in self._stages and not np.isnan(t)
-                weighted = code.startswith(WEIGHT_FAMILY + ".")
+                weighted = self.codebook.is_weighted(code)
                 if rule is not None:
                     score = 1 - (1 - rule.score) * (1 - p) if usable else rule.score
                     weight = rule.weight

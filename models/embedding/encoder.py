@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -54,6 +54,18 @@ class EmbeddingCache:
                                  [(model, h, v.astype(np.float32).tobytes()) for h, v in items.items()])
 
 
+@lru_cache(maxsize=4)
+def _fingerprint(root: str) -> str:
+    """Hash of the model's files, read once per process (the weights are 90 MB)."""
+    digest = hashlib.sha256()
+    for name in _FINGERPRINT_FILES:
+        f = Path(root) / name
+        if f.exists():
+            digest.update(name.encode())
+            digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -68,14 +80,7 @@ class Encoder:
     @cached_property
     def identity(self) -> str:
         """Model name plus a hash of its files: a swapped model never reuses cached vectors."""
-        digest = hashlib.sha256()
-        root = model_path()
-        for name in _FINGERPRINT_FILES:
-            f = root / name
-            if f.exists():
-                digest.update(name.encode())
-                digest.update(f.read_bytes())
-        return f"{MODEL_NAME}@{digest.hexdigest()[:16]}"
+        return f"{MODEL_NAME}@{_fingerprint(str(model_path()))}"
 
     @cached_property
     def model(self):

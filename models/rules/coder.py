@@ -33,7 +33,6 @@ from matcoder.models.base import CodeSuggestion, Evidence, ExcerptInput
 from matcoder.models.rules.growth import school_counts
 from matcoder.models.rules.patterns import Analysed, PatternIndex, compile_pattern
 
-WEIGHT_FAMILY = "area"
 COUNT_SCORE = 0.9
 CUE_REACH = 4  # a weight cue supports the code only within this many tokens of a hit
 LIST_REACH = 5  # weak hits closer than this are one mention ("attendance, safeguarding and ...")
@@ -82,7 +81,7 @@ def _span_evidence(doc: Analysed, first: int, last: int, rule: str) -> Evidence:
 
 
 class PatternCompileError(ValueError):
-    """A codebook pattern spaCy cannot use; ``where`` is its path in the codebook."""
+    """A codebook pattern that does not compile; ``where`` is its path in the codebook."""
 
     def __init__(self, where: str, problem: str):
         self.where = where
@@ -153,7 +152,7 @@ class RuleCoder:
         hits = []
         key, sents, span = doc.key, doc.sents, doc.token_span
         for rule, compiled in self._index.candidates(doc):
-            for m in compiled.regex.finditer(key):  # inlined CompiledPattern.find (hot loop)
+            for m in compiled.regex.finditer(key):
                 first, last = span(m.start(), m.end())
                 hits.append(_Hit(rule, first, last, sents[first]))
         return hits
@@ -200,7 +199,7 @@ class RuleCoder:
             code_hits = self._outermost(code_hits)
             if not code_hits:
                 continue
-            weighted = self.codebook.family_of(code_id) == WEIGHT_FAMILY
+            weighted = self.codebook.is_weighted(code_id)
             weight, cue = self._weight_for(code_hits, weight_hits) if weighted else (None, None)
             miss = 1.0
             for h in _mentions(code_hits, settings.default_score):
@@ -224,7 +223,7 @@ class RuleCoder:
                             weight_hits: list[_Hit]) -> list[CodeSuggestion]:
         """With exactly one area code in the excerpt and no cue in its sentences, a weight
         cue elsewhere in the excerpt can only be about that area: use the strongest."""
-        areas = [s for s in suggestions if self.codebook.family_of(s.code) == WEIGHT_FAMILY
+        areas = [s for s in suggestions if self.codebook.is_weighted(s.code)
                  and s.score >= self.codebook.rules.min_score]
         if len(areas) != 1 or areas[0].weight is not None or not weight_hits:
             return suggestions

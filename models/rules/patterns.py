@@ -104,12 +104,6 @@ class CompiledPattern:
     regex: re.Pattern
     anchors: frozenset[str]
 
-    def find(self, doc: Analysed) -> list[tuple[int, int]]:
-        """Token spans [first, last + 1) of non-overlapping matches in the excerpt.
-        Callers with many patterns should pre-select them by ``anchors`` (see
-        ``PatternIndex``) instead of calling this for every pattern."""
-        return [doc.token_span(m.start(), m.end()) for m in self.regex.finditer(doc.key)]
-
 
 class PatternIndex:
     """Patterns by anchor word, so an excerpt only tries the patterns it could match."""
