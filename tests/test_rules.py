@@ -21,6 +21,10 @@ def test_weight_is_read_from_the_cue_in_the_same_sentence(coder):
     got = codes(coder, "Finance is run centrally. Each head decides their own curriculum.")
     assert got["area.shared_services"] == 3
     assert got["area.curriculum_pedagogy"] == 1
+    # the only cue is in the other sentence, and two areas are coded: no weight for curriculum
+    got = codes(coder, "We talked about the curriculum at length. Finance is run centrally.")
+    assert got["area.shared_services"] == 3
+    assert got["area.curriculum_pedagogy"] is None
 
 
 def test_weight_is_empty_without_a_cue_and_shared_cues_give_two(coder):
