@@ -330,6 +330,10 @@ def build_parser() -> argparse.ArgumentParser:
     rm.add_argument("interview_id")
     warehouse_opt(rm)
     rm.set_defaults(func=cmd_warehouse_remove)
+
+    from matcoder.review.commands import register as register_review
+
+    register_review(sub, _Parser, warehouse_opt)
     return p
 
 

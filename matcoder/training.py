@@ -3,7 +3,8 @@
 Training items: the codebook's examples, every gold file given (``--gold``, JSONL of
 fully coded excerpts), and every human-reviewed excerpt in the warehouse. Several
 reviewers on one excerpt: a code counts when at least half of them applied it; its
-weight is the most common weight among them.
+weight is the most common weight among them (as in the ``effective_codings`` view). A
+verdict that rejected every proposal is a training item with no codes.
 """
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def human_items(rows: Sequence[tuple]) -> list[TrainingItem]:
         entry = by_excerpt[excerpt_id]
         entry["text"] = text
         entry["reviewers"].add(reviewer)
-        entry["codes"][code].append((reviewer, weight))
+        if code is not None:
+            entry["codes"][code].append((reviewer, weight))
     items = []
     for entry in by_excerpt.values():
         n = len(entry["reviewers"])
@@ -41,7 +43,7 @@ def human_items(rows: Sequence[tuple]) -> list[TrainingItem]:
         for code, votes in entry["codes"].items():
             if len({r for r, _ in votes}) * 2 >= n:
                 weights = [w for _, w in votes if w is not None]
-                positives[code] = Counter(weights).most_common(1)[0][0] if weights else None
+                positives[code] = max(Counter(weights).items(), key=lambda kv: (kv[1], kv[0]))[0] if weights else None
         items.append(TrainingItem(entry["text"], positives, None, "human"))
     return items
 

@@ -25,5 +25,14 @@ pip_install --upgrade pip
 # pulls a multi-GB CUDA build.
 pip_install torch==2.13.0
 pip_install -e '.[test]'
+# Label Studio (the review server) in its own venv: it pins Django and friends.
+[ -x .venv-labelstudio/bin/python ] || "$PY" -m venv .venv-labelstudio
+ls_log=.venv-labelstudio/setup.log
+: >"$ls_log"
+for args in "--upgrade pip" "label-studio==1.23.2"; do
+    # shellcheck disable=SC2086
+    .venv-labelstudio/bin/pip install --disable-pip-version-check $args >>"$ls_log" 2>&1 || {
+        tail -n 40 "$ls_log" >&2; echo "setup: pip install $args (Label Studio) failed (log: $ls_log)" >&2; exit 1; }
+done
 echo "$want" > "$stamp"
 echo "setup: done"

@@ -40,3 +40,18 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
         yield con
     finally:
         con.close()
+
+
+@contextmanager
+def writer(path: Path, activity: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection for a command other than ``matcoder run`` (review push and
+    pull): takes the run lock under ``activity``'s name and applies pending migrations."""
+    from matcoder.warehouse.lock import run_lock
+    from matcoder.warehouse.migrate import migrate
+
+    path = Path(path)
+    if not path.exists():
+        raise WarehouseError(f"warehouse {path} does not exist yet: run `matcoder run` first")
+    with run_lock(path, activity), connect(path) as con:
+        migrate(con, path)
+        yield con

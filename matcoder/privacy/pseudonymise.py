@@ -1,0 +1,138 @@
+"""Pseudonymisation: identifying names replaced by bracketed roles before any text
+leaves the warehouse (Label Studio tasks, quote banks, reports, exports).
+
+A ``Pseudonymiser`` holds (name, role) pairs. Matching ignores case, takes
+possessives (``Okonkwo's``, ``Okonkwo’s``) and, for people, the first name and the
+surname on their own; for organisations and places, the distinctive first word
+(``Fenmoor`` for ``Fenmoor Academies``) when it is not an ordinary word. Longer names
+win over their parts. Every replacement is recorded with its source offsets, so a
+pseudonymised span maps back to the source text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+ROLES = ("MAT", "school", "name", "place", "county", "organisation", "CEO", "Interviewer")
+# Words that may open a name but must not be replaced alone (a trust called "The
+# Learning Trust" must not turn every "learning" into a role).
+_COMMON = {
+    "the", "st", "saint", "north", "south", "east", "west", "new", "old", "great", "little", "upper", "lower",
+    "academy", "academies", "trust", "school", "schools", "college", "primary", "secondary", "high", "learning",
+    "education", "educational", "partnership", "multi", "community", "church", "catholic", "diocese", "city",
+    "county", "council", "mr", "mrs", "ms", "dr", "sir", "dame", "professor", "and", "of", "for", "in", "at",
+    "all", "one", "first", "future", "hope", "bright", "united", "central", "park", "valley", "green",
+}
+
+
+@dataclass(frozen=True)
+class Replacement:
+    start: int
+    end: int
+    original: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Shareable:
+    text: str
+    replacements: tuple[Replacement, ...]
+
+    def source_offset(self, offset: int) -> int:
+        """Map an offset in the pseudonymised text back to the source text."""
+        shift = 0
+        for r in self.replacements:
+            placeholder_start = r.start + shift
+            placeholder_end = placeholder_start + len(r.role) + 2
+            if offset < placeholder_start:
+                break
+            if offset < placeholder_end:
+                return r.start
+            shift += len(r.role) + 2 - (r.end - r.start)
+        return offset - shift
+
+
+def variants(name: str, role: str) -> list[str]:
+    """The forms of one name that identify it on their own."""
+    name = " ".join(name.split())
+    out = [name]
+    words = re.findall(r"[^\W\d_][\w'’-]*", name)
+    if role == "name" and len(words) >= 2:
+        titled = [w for w in words if w.lower().rstrip(".") not in _COMMON]
+        out += [w for w in titled if len(w) >= 3]
+    elif role != "name" and len(words) >= 2 and words[0].lower() not in _COMMON and len(words[0]) >= 4:
+        out.append(words[0])
+    return out
+
+
+class Pseudonymiser:
+    def __init__(self, names: Iterable[tuple[str, str]]):
+        forms: dict[str, str] = {}
+        for name, role in names:
+            if not name or not name.strip():
+                continue
+            for form in variants(name, role):
+                forms.setdefault(form.lower(), role)
+        self.forms = forms
+        if forms:
+            alternatives = "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in sorted(forms, key=len, reverse=True))
+            self.pattern = re.compile(rf"(?<![\w])({alternatives})(?:['’]s?)?(?![\w])", re.IGNORECASE)
+        else:
+            self.pattern = None
+
+    def __call__(self, text: str | None) -> Shareable:
+        if not text or self.pattern is None:
+            return Shareable(text or "", ())
+        out, reps, last = [], [], 0
+        for m in self.pattern.finditer(text):
+            role = self.forms[" ".join(m.group(1).lower().split())]
+            out.append(text[last:m.start()])
+            out.append(f"[{role}]")
+            reps.append(Replacement(m.start(), m.end(), m.group(0), role))
+            last = m.end()
+        out.append(text[last:])
+        return Shareable("".join(out), tuple(reps))
+
+    def text(self, text: str | None) -> str:
+        return self(text).text
+
+
+def speaker_names(labels: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Speaker labels that are people's names (not "Interviewer", "CEO", "Speaker 1")."""
+    generic = re.compile(r"^(interviewer|interviewee|ceo|speaker\s*\d*|q|a|respondent|participant|host|"
+                         r"unknown|moderator|researcher)\b", re.IGNORECASE)
+    out = []
+    for label, role in labels:
+        label = label.strip()
+        if label and not generic.match(label) and re.search(r"[A-Za-z]{2}", label):
+            out.append((label, "CEO" if role == "interviewee" else "Interviewer"))
+    return out
+
+
+def shareable_for(con):
+    """``shareable(row, key)`` for the review push: the row's text with the names known
+    for its interview replaced (speaker names, and the case sheet's names when the
+    warehouse holds them)."""
+    cache: dict[str, Pseudonymiser] = {}
+
+    def names_of(interview_id: str) -> Pseudonymiser:
+        if interview_id not in cache:
+            cache[interview_id] = Pseudonymiser(interview_names(con, interview_id))
+        return cache[interview_id]
+
+    def shareable(row: dict, key: str) -> str | None:
+        value = row.get(key)
+        return names_of(row["interview_id"]).text(value) if value else value
+
+    return shareable
+
+
+def interview_names(con, interview_id: str) -> list[tuple[str, str]]:
+    labels = con.execute("SELECT DISTINCT speaker, role FROM turns WHERE interview_id = ?", [interview_id]).fetchall()
+    names = speaker_names(labels)
+    has_table = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'case_names'").fetchone()[0]
+    if has_table:
+        names += con.execute("SELECT name, role FROM case_names WHERE interview_id = ? OR interview_id IS NULL",
+                             [interview_id]).fetchall()
+    return names

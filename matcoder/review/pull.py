@@ -1,0 +1,182 @@
+"""``matcoder review pull``: reviewer verdicts from Label Studio to ``human`` codings.
+
+- Only tasks the server changed since the last pull are fetched (``pulled_until``, the
+  newest task update seen, less a safety margin); applying a verdict twice changes
+  nothing, so the margin costs no duplicates.
+- Each annotation is a verdict by one reviewer: its codes replace that reviewer's
+  earlier codes on the excerpt (a corrected annotation corrects the warehouse); an
+  annotation with no codes rejects every proposal; a skipped (cancelled) annotation is
+  recorded in ``reviews`` but is no verdict and carries no code; an annotation deleted
+  on the server takes its codes with it.
+- Model codings are never touched: ``effective_codings`` lets the human ones win, and
+  agreement statistics compare the two.
+- The whole pull is one transaction: killed half way, it leaves the warehouse as it
+  was and the next pull starts from the same point.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from matcoder.codebook.loader import codebook_hash
+from matcoder.codebook.schema import Codebook
+from matcoder.records import coding_id
+from matcoder.review.client import LabelStudio
+from matcoder.review.config import code_of_weight_tag
+from matcoder.review.push import DEFAULT_PROJECT
+from matcoder.review.server import ReviewError
+from matcoder.warehouse.load import CODING_COLUMNS, CodingRow, insert_rows, now
+
+AGENT = "labelstudio"
+MARGIN = timedelta(seconds=5)
+
+
+@dataclass
+class PullResult:
+    project_id: int
+    tasks_seen: int = 0
+    verdicts: int = 0
+    unchanged: int = 0
+    cancelled: int = 0
+    deleted: int = 0
+    human_codings: int = 0
+    orphaned: int = 0
+    unknown_codes: dict[str, int] = field(default_factory=dict)
+
+
+def parse_time(value: str) -> datetime:
+    """Label Studio's ISO time (``...Z``) as naive UTC, the warehouse's convention."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def codes_of(result: list[dict], book: Codebook, unknown: dict[str, int]) -> dict[str, int | None]:
+    """An annotation's result -> {code: weight}. Choice values are code IDs; a weight
+    counts only for a code the reviewer kept."""
+    known = set(book.ids())
+    codes: dict[str, int | None] = {}
+    weights: dict[str, int] = {}
+    for item in result or []:
+        if item.get("type") != "choices":
+            continue
+        name = item.get("from_name", "")
+        choices = (item.get("value") or {}).get("choices") or []
+        weight_code = code_of_weight_tag(name)
+        if weight_code and choices and str(choices[0]) in ("1", "2", "3"):
+            weights[weight_code] = int(choices[0])
+        elif name in book.families:
+            for choice in choices:
+                if choice in known:
+                    codes[choice] = None
+                else:
+                    unknown[choice] = unknown.get(choice, 0) + 1
+    for code in codes:
+        if book.is_weighted(code):
+            codes[code] = weights.get(code)
+    return codes
+
+
+def _watermark(con, ls: LabelStudio, pid: int) -> str | None:
+    row = con.execute("SELECT pulled_until FROM review_projects WHERE server = ? AND project_id = ?",
+                      [ls.url, pid]).fetchone()
+    if not row or not row[0]:
+        return None
+    return (parse_time(row[0]) - MARGIN).isoformat() + "Z"
+
+
+def _project_id(con, ls: LabelStudio, title: str) -> int:
+    row = con.execute("SELECT project_id FROM review_projects WHERE server = ? AND title = ?",
+                      [ls.url, title]).fetchone()
+    if row is None:
+        raise ReviewError(f"no project {title!r} on {ls.url} in this warehouse: push excerpts first "
+                          "(`matcoder review push`)")
+    if ls.project(row[0]) is None:
+        raise ReviewError(f"project {title!r} (id {row[0]}) is gone from {ls.url}")
+    return row[0]
+
+
+def pull(con, ls: LabelStudio, book: Codebook, project: str = DEFAULT_PROJECT, full: bool = False) -> PullResult:
+    pid = _project_id(con, ls, project)
+    users = ls.users()
+    since = None if full else _watermark(con, ls, pid)
+    tasks = list(ls.tasks(pid, updated_after=since))
+    result = PullResult(pid, tasks_seen=len(tasks))
+    book_hash = codebook_hash(book)
+    stamp = now()
+    newest = max((t["updated_at"] for t in tasks), default=None)
+    excerpts = {e for (e,) in con.execute("SELECT excerpt_id FROM excerpts").fetchall()}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for t in tasks:
+            _apply_task(con, ls, pid, t, users, book, book_hash, stamp, excerpts, result)
+        if newest:
+            con.execute("UPDATE review_projects SET pulled_until = greatest(coalesce(pulled_until, ''), ?) "
+                        "WHERE server = ? AND project_id = ?", [newest, ls.url, pid])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _apply_task(con, ls, pid, t, users, book, book_hash, stamp, excerpts, result: PullResult) -> None:
+    excerpt_id = (t.get("data") or {}).get("excerpt_id")
+    if not excerpt_id:
+        return
+    stored = {a: (r, u) for a, r, u in con.execute(
+        "SELECT annotation_id, reviewer, updated_at FROM reviews WHERE server = ? AND project_id = ? AND task_id = ?",
+        [ls.url, pid, t["id"]]).fetchall()}
+    present = {a["id"] for a in t.get("annotations") or []}
+    touched: set[str] = set()
+    for annotation_id, (reviewer, _) in stored.items():
+        if annotation_id not in present:  # deleted on the server
+            con.execute("DELETE FROM reviews WHERE server = ? AND project_id = ? AND annotation_id = ?",
+                        [ls.url, pid, annotation_id])
+            touched.add(reviewer)
+            result.deleted += 1
+    latest: dict[str, dict] = {}
+    for a in sorted(t.get("annotations") or [], key=lambda a: a["updated_at"]):
+        reviewer = users.get(a.get("completed_by"), f"user-{a.get('completed_by')}")
+        if a["id"] in stored and stored[a["id"]][1] == a["updated_at"]:
+            result.unchanged += 1
+            if not a.get("was_cancelled"):
+                latest[reviewer] = a
+            continue
+        codes = {} if a.get("was_cancelled") else codes_of(a.get("result"), book, result.unknown_codes)
+        con.execute("INSERT OR REPLACE INTO reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [ls.url, pid, a["id"], t["id"], excerpt_id, reviewer, bool(a.get("was_cancelled")),
+                     len(codes), parse_time(a["updated_at"]), a["updated_at"], stamp])
+        touched.add(reviewer)
+        if a.get("was_cancelled"):
+            result.cancelled += 1
+        else:
+            result.verdicts += 1
+            latest[reviewer] = a
+    for reviewer in touched:
+        con.execute("DELETE FROM codings WHERE source = 'human' AND excerpt_id = ? AND reviewer = ?",
+                    [excerpt_id, reviewer])
+        a = latest.get(reviewer)
+        if a is None:
+            continue
+        codes = codes_of(a.get("result"), book, {})
+        rows = [CodingRow(coding_id(excerpt_id, code, "human", AGENT, reviewer), excerpt_id, code, weight, None,
+                          "human", AGENT, f"project-{pid}", book_hash, None, reviewer, parse_time(a["updated_at"]),
+                          json.dumps({"server": ls.url, "project": pid, "task": t["id"], "annotation": a["id"]}),
+                          False) for code, weight in codes.items()]
+        if excerpt_id in excerpts:
+            insert_rows(con, "codings", rows)
+            result.human_codings += len(rows)
+        elif rows:
+            _retire(con, rows)
+            result.orphaned += len(rows)
+
+
+def _retire(con, rows: list[CodingRow]) -> None:
+    """Verdicts on an excerpt no longer in the warehouse (its transcript changed after the
+    push): kept in ``retired_codings``, never dropped."""
+    for r in rows:
+        con.execute(f"INSERT INTO retired_codings ({CODING_COLUMNS}, retired_by_run, reason) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                    [r.coding_id, r.excerpt_id, r.code_id, r.weight, r.score, r.source, r.agent, r.agent_version,
+                     r.codebook_hash, r.run_id, r.reviewer, r.created_at, r.evidence, r.needs_review,
+                     "excerpt no longer in the warehouse when its review was pulled"])
