@@ -29,7 +29,8 @@ from matcoder.segment import segment_transcript
 from matcoder.staging import Staging
 from matcoder.warehouse import load as wl
 from matcoder.warehouse.checks import run_checks
-from matcoder.warehouse.connect import connect
+from matcoder.warehouse.connect import TimeSharedWriter, connect
+from matcoder.privacy.names import case_name_rows, read_names_file, replace_names
 from matcoder.warehouse.lock import run_lock
 from matcoder.warehouse.migrate import migrate
 from matcoder.warehouse.summary import warehouse_summary
@@ -42,6 +43,7 @@ class RunConfig:
     folder: str
     warehouse: str
     cases: str | None = None
+    names: str | None = None
     coder: str = "rules.v1"
     codebook: str | None = None
     interviewer_labels: tuple[str, ...] = ()
@@ -89,7 +91,24 @@ def prepare(config: RunConfig, run_id: str) -> Plan:
     plan = Plan(run_id, book_hash, coder, str(db.parent / "staging" / run_id))
     if config.cases:
         plan.cases, plan.warnings = load_cases(Path(config.cases))
+    _store_names(config, plan, db)
     return plan
+
+
+def _store_names(config: RunConfig, plan: Plan, db: Path) -> None:
+    """The names to pseudonymise, from this run's case sheet and names file (a run
+    without one keeps the names stored before: forgetting a name would leak it)."""
+    rows, sources = [], []
+    if config.cases:
+        rows += case_name_rows(plan.cases)
+        sources.append("case sheet")
+    if config.names:
+        names = read_names_file(Path(config.names))
+        rows += names
+        sources.append(Path(config.names).name)
+    if sources:
+        with connect(db) as con:
+            replace_names(con, rows, tuple(sources))
 
 
 def _ingest_one(path: Path, config: RunConfig, plan: Plan, staging: Staging, con) -> FileOutcome:
@@ -182,12 +201,17 @@ def _load_one(con, outcome: FileOutcome, plan: Plan, staging: Staging) -> None:
 
 @task(name="load", **TASK)
 def load(outcomes: list[FileOutcome], config: RunConfig, plan: Plan) -> list[FileOutcome]:
-    """Write each interview in its own transaction (replace, recode, or refresh attributes)."""
+    """Write each interview in its own transaction (replace, recode, or refresh attributes).
+    The connection is given up between interviews every half second so that read-only
+    commands keep working during a long load."""
     staging = Staging(Path(plan.staging))
-    with connect(Path(config.warehouse)) as con:
+    writer = TimeSharedWriter(Path(config.warehouse))
+    try:
         for outcome in outcomes:
             if outcome.outcome != "rejected":
-                _load_one(con, outcome, plan, staging)
+                _load_one(writer.get(), outcome, plan, staging)
+    finally:
+        writer.close()
     return outcomes
 
 
@@ -256,8 +280,8 @@ def _run(config: RunConfig, run_id: str, folder: Path) -> dict:
     for warning in plan.warnings:
         _say(config, f"warning: {warning}")
     paths, ignored = discover(folder)
-    cases = Path(config.cases).resolve() if config.cases else None
-    ignored_names = [p.name for p in ignored if p.resolve() != cases]
+    inputs = {Path(f).resolve() for f in (config.cases, config.names) if f}
+    ignored_names = [p.name for p in ignored if p.resolve() not in inputs]
     outcomes = ingest([str(p) for p in paths], config, plan)
     new = [o.interview_id for o in outcomes if o.outcome in ("loaded", "recoded")]
     for iid, n in segment(new, plan).items():

@@ -3,7 +3,10 @@
 Columns (header case and spacing are free; aliases in ``ALIASES``): ``interview``
 (file name or stem of the transcript), ``pseudonym`` (``MAT 27``), ``schools``,
 ``pupils``, ``phase``, ``school_type``, ``geography``, ``grew_rapidly``, ``cluster``,
-``performance``. Values are normalised to the vocabularies below.
+``performance``. Values are normalised to the vocabularies below. Optional name
+columns (``trust``, ``school_names``, ``people``, ``places``, ``county``; several
+names separated by ``;``) list the identifying names that pseudonymisation replaces
+by ``[MAT]``, ``[school]``, ``[name]``, ``[place]`` and ``[county]``.
 """
 from __future__ import annotations
 
@@ -30,7 +33,16 @@ ALIASES = {
     "grew_rapidly": ("grew_rapidly", "rapid_growth", "grew_rapidly_2012_2017"),
     "strategy_cluster": ("cluster", "strategy_cluster"),
     "performance": ("performance", "performance_band"),
+    # identifying names, used only to pseudonymise (never loaded as attributes); several
+    # names in one cell are separated by ";"
+    "trust_name": ("trust", "trust_name", "mat_name", "trust_names"),
+    "school_names": ("school_names", "schools_named", "school_name"),
+    "people": ("people", "people_named", "names", "person_names"),
+    "places": ("places", "towns", "place_names", "town_names"),
+    "counties": ("county", "counties", "local_authority", "local_authorities", "region"),
 }
+NAME_ROLES = {"trust_name": "MAT", "school_names": "school", "people": "name", "places": "place",
+              "counties": "county"}
 VOCAB = {
     "phase": {"mixed": "mixed", "primary": "primary", "predominantly primary": "primary",
               "secondary": "secondary", "predominantly secondary": "secondary"},
@@ -59,6 +71,20 @@ class CaseRecord(BaseModel):
     grew_rapidly: bool | None = None
     strategy_cluster: Literal[1, 2, 3] | None = None
     performance: Literal["higher", "lower"] | None = None
+    trust_name: str | None = None
+    school_names: str | None = None
+    people: str | None = None
+    places: str | None = None
+    counties: str | None = None
+
+    def names(self) -> list[tuple[str, str]]:
+        """(name, bracketed role) pairs for pseudonymisation."""
+        out = []
+        for column, role in NAME_ROLES.items():
+            for name in (getattr(self, column) or "").split(";"):
+                if name.strip():
+                    out.append((" ".join(name.split()), role))
+        return out
 
     @field_validator("phase", "school_type", "geography", "performance", mode="before")
     @classmethod

@@ -76,7 +76,8 @@ def cmd_run(args) -> int:
 
     folder = Path(args.folder)
     cases = args.cases or (str(folder / "cases.csv") if (folder / "cases.csv").exists() else None)
-    config = RunConfig(folder=str(folder), warehouse=str(args.warehouse), cases=cases, coder=args.coder,
+    names = args.names or (str(folder / "names.csv") if (folder / "names.csv").exists() else None)
+    config = RunConfig(folder=str(folder), warehouse=str(args.warehouse), cases=cases, names=names, coder=args.coder,
                        codebook=args.codebook, interviewer_labels=tuple(args.interviewer_label),
                        interviewee_labels=tuple(args.interviewee_label), keep_staging=args.keep_staging,
                        quiet=args.quiet)
@@ -232,6 +233,35 @@ def cmd_warehouse_remove(args) -> int:
     return 0
 
 
+def cmd_privacy_check(args) -> int:
+    from matcoder.privacy.check import allow_list, check_warehouse
+    from matcoder.warehouse.connect import connect
+
+    with connect(Path(args.warehouse), read_only=True) as con:
+        found = check_warehouse(con, args.interview, allow_list([Path(p) for p in args.allow]))
+    if args.format == "json":
+        _print_json(found)
+    else:
+        for f in found:
+            print(f"{f['interview_id']}\t{f['candidate']}\t{f['context']}")
+        print(f"{len(found)} candidate name(s) after pseudonymisation; add real names to the case sheet "
+              "(trust, school_names, people, places, county) or names.csv, ordinary words to an --allow file",
+              file=sys.stderr)
+    return 1 if found else 0
+
+
+def cmd_audit(args) -> int:
+    from matcoder.warehouse.audit import history
+    from matcoder.warehouse.connect import connect
+
+    with connect(Path(args.warehouse), read_only=True) as con:
+        found = history(con, args.excerpt_id)
+    if found is None:
+        raise UsageError(f"excerpt {args.excerpt_id!r} is not in the warehouse (nor in its retired codings)")
+    _print_json(found)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from matcoder.models.registry import CODERS, DEFAULT_CODER
     from matcoder.warehouse.connect import DEFAULT_WAREHOUSE
@@ -252,6 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("folder", nargs="?", default="transcripts_sample", metavar="DIR",
                    help="folder of transcripts (default transcripts_sample)")
     r.add_argument("--cases", metavar="FILE", help="case sheet CSV (default DIR/cases.csv when present)")
+    r.add_argument("--names", metavar="FILE", help="project-wide names to pseudonymise, CSV name,role "
+                   "(default DIR/names.csv when present)")
     warehouse_opt(r)
     r.add_argument("--coder", default=DEFAULT_CODER, choices=CODERS, help="versioned coder name")
     r.add_argument("--codebook", metavar="FILE", help="codebook YAML (default codebook/codebook.yaml)")
@@ -330,6 +362,21 @@ def build_parser() -> argparse.ArgumentParser:
     rm.add_argument("interview_id")
     warehouse_opt(rm)
     rm.set_defaults(func=cmd_warehouse_remove)
+
+    pv = sub.add_parser("privacy", help="pseudonymisation checks").add_subparsers(
+        dest="privacy_command", required=True, parser_class=_Parser)
+    pc = pv.add_parser("check", help="list name-like words that survive pseudonymisation (exit 1 when any)")
+    warehouse_opt(pc)
+    pc.add_argument("--interview", metavar="ID", help="only this interview")
+    pc.add_argument("--allow", action="append", default=[], metavar="FILE",
+                    help="extra allow-list, one word per line (repeatable)")
+    pc.add_argument("--format", choices=("table", "json"), default="table")
+    pc.set_defaults(func=cmd_privacy_check)
+
+    au = sub.add_parser("audit", help="the history of one excerpt: runs, codings, reviews, retired codings")
+    au.add_argument("excerpt_id")
+    warehouse_opt(au)
+    au.set_defaults(func=cmd_audit)
 
     from matcoder.review.commands import register as register_review
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import stat
 from pathlib import Path
@@ -113,6 +114,15 @@ def test_push_annotate_pull_agreement(ls, round_wh, capsys):
     coder = q(round_wh, "SELECT DISTINCT coder FROM interviews")[0][0]
     assert project["model_version"] == coder and all(t["predictions"][0]["model_version"] == coder for t in tasks)
     assert "<Choices name=\"area\"" in project["label_config"]
+
+    # nothing identifying reaches the reviewers: no case-sheet name, no speaker name
+    names = [n for (n,) in q(round_wh, "SELECT name FROM case_names")]
+    names += [w for (s,) in q(round_wh, "SELECT DISTINCT speaker FROM turns") for w in s.split()
+              if w[0].isupper() and w.lower() not in ("interviewer", "ceo", "chief", "executive", "respondent", "q", "a")]
+    assert len(names) > 30
+    shown = "\n".join(f"{t['data']['text']}\n{t['data']['question']}\n{t['data']['case']}" for t in tasks)
+    leaked = [n for n in names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", shown, re.IGNORECASE)]
+    assert leaked == [] and "[MAT]" in shown and "[school]" in shown
 
     # never twice: a second push sends nothing
     code, out, _ = cli(capsys, "review", "push", *base, "--limit", "0")

@@ -1,11 +1,12 @@
 """Pseudonymisation: identifying names replaced by bracketed roles before any text
 leaves the warehouse (Label Studio tasks, quote banks, reports, exports).
 
-A ``Pseudonymiser`` holds (name, role) pairs. Matching ignores case, takes
-possessives (``Okonkwo's``, ``Okonkwo’s``) and, for people, the first name and the
-surname on their own; for organisations and places, the distinctive first word
-(``Fenmoor`` for ``Fenmoor Academies``) when it is not an ordinary word. Longer names
-win over their parts. Every replacement is recorded with its source offsets, so a
+A ``Pseudonymiser`` holds (name, role) pairs. Full names match in any casing
+(``FENMOOR ACADEMIES``) and across line breaks; possessives keep their ending
+(``Okonkwo's`` -> ``[name]'s``); partial forms (a person's first name or surname, the
+first distinctive word of an organisation or place: ``Fenmoor``, ``Orton``) match
+in lower case only when they are not an ordinary English word, so ``orchard`` is not
+taken for the school ``Orchard Hill`` while ``okonkwo`` is still a name. Longer names win over their parts. Every replacement is recorded with its source offsets, so a
 pseudonymised span maps back to the source text.
 """
 from __future__ import annotations
@@ -24,6 +25,16 @@ _COMMON = {
     "county", "council", "mr", "mrs", "ms", "dr", "sir", "dame", "professor", "and", "of", "for", "in", "at",
     "all", "one", "first", "future", "hope", "bright", "united", "central", "park", "valley", "green",
 }
+
+
+def _is_word(text: str) -> bool:
+    from matcoder.privacy.check import vocabulary
+
+    return _key(text) in vocabulary()
+
+
+def _key(form: str) -> str:
+    return " ".join(form.lower().replace("’", "'").split())
 
 
 @dataclass(frozen=True)
@@ -53,31 +64,41 @@ class Shareable:
         return offset - shift
 
 
-def variants(name: str, role: str) -> list[str]:
-    """The forms of one name that identify it on their own."""
+def variants(name: str, role: str) -> list[tuple[str, bool]]:
+    """The forms of one name that identify it on their own, each with whether it is a
+    partial form (partial forms match only when written with a capital)."""
     name = " ".join(name.split())
-    out = [name]
+    out = [(name, False)]
     words = re.findall(r"[^\W\d_][\w'’-]*", name)
-    if role == "name" and len(words) >= 2:
-        titled = [w for w in words if w.lower().rstrip(".") not in _COMMON]
-        out += [w for w in titled if len(w) >= 3]
-    elif role != "name" and len(words) >= 2 and words[0].lower() not in _COMMON and len(words[0]) >= 4:
-        out.append(words[0])
+    if len(words) < 2:
+        return out
+    distinctive = [w for w in words if w.lower().rstrip(".").split("'")[0].split("’")[0] not in _COMMON
+                   and len(w) >= 3]
+    if role in ("name", "CEO", "Interviewer"):
+        out += [(w, True) for w in distinctive]
+    elif distinctive:
+        first = distinctive[0]
+        out.append((first, True))
+        prefix = name[:name.index(first) + len(first)]
+        if prefix != first:
+            out.append((prefix, True))  # "St Cuthbert's" of "St Cuthbert's Learning Trust"
     return out
 
 
 class Pseudonymiser:
     def __init__(self, names: Iterable[tuple[str, str]]):
-        forms: dict[str, str] = {}
+        forms: dict[str, tuple[str, bool]] = {}
         for name, role in names:
             if not name or not name.strip():
                 continue
-            for form in variants(name, role):
-                forms.setdefault(form.lower(), role)
+            for form, partial in variants(name, role):
+                key = _key(form)
+                if key not in forms or (forms[key][1] and not partial):
+                    forms[key] = (role, partial)
         self.forms = forms
         if forms:
-            alternatives = "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in sorted(forms, key=len, reverse=True))
-            self.pattern = re.compile(rf"(?<![\w])({alternatives})(?:['’]s?)?(?![\w])", re.IGNORECASE)
+            alternatives = "|".join(re.escape(f).replace(r"\ ", r"\s+").replace("'", "['’]") for f in sorted(forms, key=len, reverse=True))
+            self.pattern = re.compile(rf"(?<![\w])({alternatives})(?![\w])", re.IGNORECASE)
         else:
             self.pattern = None
 
@@ -86,7 +107,9 @@ class Pseudonymiser:
             return Shareable(text or "", ())
         out, reps, last = [], [], 0
         for m in self.pattern.finditer(text):
-            role = self.forms[" ".join(m.group(1).lower().split())]
+            role, partial = self.forms[_key(m.group(1))]
+            if partial and m.group(1).islower() and _is_word(m.group(1)):
+                continue  # "orchard" is a word; "Orchard" or "okonkwo" is the name
             out.append(text[last:m.start()])
             out.append(f"[{role}]")
             reps.append(Replacement(m.start(), m.end(), m.group(0), role))

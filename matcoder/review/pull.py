@@ -95,80 +95,129 @@ def _project_id(con, ls: LabelStudio, title: str) -> int:
     return row[0]
 
 
+@dataclass(frozen=True)
+class ReviewRow:
+    server: str
+    project_id: int
+    annotation_id: int
+    task_id: int
+    excerpt_id: str
+    reviewer: str
+    cancelled: bool
+    n_codes: int
+    reviewed_at: datetime
+    updated_at: str
+    pulled_at: datetime
+
+
+@dataclass(frozen=True)
+class _Pair:
+    excerpt_id: str
+    reviewer: str
+
+
+@dataclass
+class _Changes:
+    reviews: list[ReviewRow] = field(default_factory=list)
+    gone: list[int] = field(default_factory=list)  # annotation ids deleted on the server
+    touched: set[tuple[str, str]] = field(default_factory=set)  # (excerpt, reviewer) whose codes are redone
+    codings: list[CodingRow] = field(default_factory=list)
+    orphans: list[CodingRow] = field(default_factory=list)
+
+
 def pull(con, ls: LabelStudio, book: Codebook, project: str = DEFAULT_PROJECT, full: bool = False) -> PullResult:
     pid = _project_id(con, ls, project)
     users = ls.users()
     since = None if full else _watermark(con, ls, pid)
     tasks = list(ls.tasks(pid, updated_after=since))
     result = PullResult(pid, tasks_seen=len(tasks))
-    book_hash = codebook_hash(book)
-    stamp = now()
-    newest = max((t["updated_at"] for t in tasks), default=None)
+    stored: dict[int, dict[int, tuple[str, str]]] = {}
+    for task_id, annotation_id, reviewer, updated in con.execute(
+            "SELECT task_id, annotation_id, reviewer, updated_at FROM reviews WHERE server = ? AND project_id = ?",
+            [ls.url, pid]).fetchall():
+        stored.setdefault(task_id, {})[annotation_id] = (reviewer, updated)
     excerpts = {e for (e,) in con.execute("SELECT excerpt_id FROM excerpts").fetchall()}
+    changes = _Changes()
+    context = (ls.url, pid, users, book, codebook_hash(book), now(), excerpts)
+    for t in tasks:
+        _plan_task(t, stored.get(t["id"], {}), context, changes, result)
+    newest = max((t["updated_at"] for t in tasks), default=None)
+    _write(con, ls.url, pid, changes, newest)
+    return result
+
+
+def _plan_task(t: dict, stored: dict[int, tuple[str, str]], context, changes: _Changes, result: PullResult) -> None:
+    server, pid, users, book, book_hash, stamp, excerpts = context
+    excerpt_id = (t.get("data") or {}).get("excerpt_id")
+    if not excerpt_id:
+        return
+    annotations = sorted(t.get("annotations") or [], key=lambda a: a["updated_at"])
+    present = {a["id"] for a in annotations}
+    touched: set[str] = set()
+    for annotation_id, (reviewer, _) in stored.items():
+        if annotation_id not in present:  # deleted on the server
+            changes.gone.append(annotation_id)
+            touched.add(reviewer)
+            result.deleted += 1
+    latest: dict[str, dict] = {}
+    for a in annotations:
+        reviewer = users.get(a.get("completed_by"), f"user-{a.get('completed_by')}")
+        cancelled = bool(a.get("was_cancelled"))
+        if not cancelled:
+            latest[reviewer] = a
+        if a["id"] in stored and stored[a["id"]][1] == a["updated_at"]:
+            result.unchanged += 1
+            continue
+        codes = {} if cancelled else codes_of(a.get("result"), book, result.unknown_codes)
+        changes.reviews.append(ReviewRow(server, pid, a["id"], t["id"], excerpt_id, reviewer, cancelled, len(codes),
+                                         parse_time(a["updated_at"]), a["updated_at"], stamp))
+        touched.add(reviewer)
+        result.cancelled += cancelled
+        result.verdicts += not cancelled
+    for reviewer in touched:
+        changes.touched.add((excerpt_id, reviewer))
+        a = latest.get(reviewer)
+        if a is None:
+            continue
+        rows = [CodingRow(coding_id(excerpt_id, code, "human", AGENT, reviewer), excerpt_id, code, weight, None,
+                          "human", AGENT, f"project-{pid}", book_hash, None, reviewer, parse_time(a["updated_at"]),
+                          json.dumps({"server": server, "project": pid, "task": t["id"], "annotation": a["id"]}),
+                          False) for code, weight in codes_of(a.get("result"), book, {}).items()]
+        if excerpt_id in excerpts:
+            changes.codings += rows
+            result.human_codings += len(rows)
+        else:
+            changes.orphans += rows
+            result.orphaned += len(rows)
+
+
+def _write(con, server: str, pid: int, changes: _Changes, newest: str | None) -> None:
+    """Everything a pull changes, in one transaction."""
     con.execute("BEGIN TRANSACTION")
     try:
-        for t in tasks:
-            _apply_task(con, ls, pid, t, users, book, book_hash, stamp, excerpts, result)
+        redone = changes.gone + [r.annotation_id for r in changes.reviews]
+        if redone:
+            con.execute("CREATE TEMP TABLE IF NOT EXISTS pull_ids (annotation_id INTEGER)")
+            con.execute("DELETE FROM pull_ids")
+            con.executemany("INSERT INTO pull_ids VALUES (?)", [(i,) for i in redone])
+            con.execute("DELETE FROM reviews WHERE server = ? AND project_id = ? AND annotation_id IN "
+                        "(SELECT annotation_id FROM pull_ids)", [server, pid])
+        if changes.touched:
+            con.execute("CREATE TEMP TABLE IF NOT EXISTS pull_pairs (excerpt_id VARCHAR, reviewer VARCHAR)")
+            con.execute("DELETE FROM pull_pairs")
+            insert_rows(con, "pull_pairs", [_Pair(e, r) for e, r in sorted(changes.touched)])
+            con.execute("DELETE FROM codings WHERE source = 'human' AND (excerpt_id, reviewer) IN "
+                        "(SELECT (excerpt_id, reviewer) FROM pull_pairs)")
+        insert_rows(con, "reviews", changes.reviews)
+        insert_rows(con, "codings", changes.codings)
+        _retire(con, changes.orphans)
         if newest:
             con.execute("UPDATE review_projects SET pulled_until = greatest(coalesce(pulled_until, ''), ?) "
-                        "WHERE server = ? AND project_id = ?", [newest, ls.url, pid])
+                        "WHERE server = ? AND project_id = ?", [newest, server, pid])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return result
-
-
-def _apply_task(con, ls, pid, t, users, book, book_hash, stamp, excerpts, result: PullResult) -> None:
-    excerpt_id = (t.get("data") or {}).get("excerpt_id")
-    if not excerpt_id:
-        return
-    stored = {a: (r, u) for a, r, u in con.execute(
-        "SELECT annotation_id, reviewer, updated_at FROM reviews WHERE server = ? AND project_id = ? AND task_id = ?",
-        [ls.url, pid, t["id"]]).fetchall()}
-    present = {a["id"] for a in t.get("annotations") or []}
-    touched: set[str] = set()
-    for annotation_id, (reviewer, _) in stored.items():
-        if annotation_id not in present:  # deleted on the server
-            con.execute("DELETE FROM reviews WHERE server = ? AND project_id = ? AND annotation_id = ?",
-                        [ls.url, pid, annotation_id])
-            touched.add(reviewer)
-            result.deleted += 1
-    latest: dict[str, dict] = {}
-    for a in sorted(t.get("annotations") or [], key=lambda a: a["updated_at"]):
-        reviewer = users.get(a.get("completed_by"), f"user-{a.get('completed_by')}")
-        if a["id"] in stored and stored[a["id"]][1] == a["updated_at"]:
-            result.unchanged += 1
-            if not a.get("was_cancelled"):
-                latest[reviewer] = a
-            continue
-        codes = {} if a.get("was_cancelled") else codes_of(a.get("result"), book, result.unknown_codes)
-        con.execute("INSERT OR REPLACE INTO reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [ls.url, pid, a["id"], t["id"], excerpt_id, reviewer, bool(a.get("was_cancelled")),
-                     len(codes), parse_time(a["updated_at"]), a["updated_at"], stamp])
-        touched.add(reviewer)
-        if a.get("was_cancelled"):
-            result.cancelled += 1
-        else:
-            result.verdicts += 1
-            latest[reviewer] = a
-    for reviewer in touched:
-        con.execute("DELETE FROM codings WHERE source = 'human' AND excerpt_id = ? AND reviewer = ?",
-                    [excerpt_id, reviewer])
-        a = latest.get(reviewer)
-        if a is None:
-            continue
-        codes = codes_of(a.get("result"), book, {})
-        rows = [CodingRow(coding_id(excerpt_id, code, "human", AGENT, reviewer), excerpt_id, code, weight, None,
-                          "human", AGENT, f"project-{pid}", book_hash, None, reviewer, parse_time(a["updated_at"]),
-                          json.dumps({"server": ls.url, "project": pid, "task": t["id"], "annotation": a["id"]}),
-                          False) for code, weight in codes.items()]
-        if excerpt_id in excerpts:
-            insert_rows(con, "codings", rows)
-            result.human_codings += len(rows)
-        elif rows:
-            _retire(con, rows)
-            result.orphaned += len(rows)
 
 
 def _retire(con, rows: list[CodingRow]) -> None:

@@ -1,0 +1,61 @@
+"""The names pseudonymisation replaces: the case sheet's name columns (per interview)
+and a project-wide names file (CSV ``name,role``; role one of MAT, school, name, place,
+county, organisation), stored in the warehouse's private ``case_names`` table."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from matcoder.cases import CaseRecord
+from matcoder.errors import InputFileError
+from matcoder.ingest.text import decode_bytes
+
+ROLES = ("MAT", "school", "name", "place", "county", "organisation")
+
+
+@dataclass(frozen=True)
+class NameRow:
+    interview_id: str | None
+    name: str
+    role: str
+    source: str
+
+
+def case_name_rows(cases: Mapping[str, CaseRecord]) -> list[NameRow]:
+    return [NameRow(iid, name, role, "case sheet") for iid, case in sorted(cases.items())
+            for name, role in case.names()]
+
+
+def read_names_file(path: Path) -> list[NameRow]:
+    """A project-wide list: ``name,role`` per line (header optional)."""
+    try:
+        text = decode_bytes(path.read_bytes(), str(path))
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read names file ({exc.strerror})") from None
+    rows = []
+    for line_no, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not row or not row[0].strip() or (line_no == 1 and row[0].strip().casefold() == "name"):
+            continue
+        role = row[1].strip() if len(row) > 1 and row[1].strip() else "name"
+        match = next((r for r in ROLES if r.casefold() == role.casefold()), None)
+        if match is None:
+            raise InputFileError(path, f"line {line_no}: role {role!r} is not one of {', '.join(ROLES)}")
+        rows.append(NameRow(None, " ".join(row[0].split()), match, path.name))
+    return rows
+
+
+def replace_names(con, rows: list[NameRow], sources: tuple[str, ...]) -> None:
+    """Replace the names that came from ``sources`` in one transaction."""
+    from matcoder.warehouse.load import insert_rows
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM case_names WHERE source IN ({', '.join('?' * len(sources))})", list(sources))
+        insert_rows(con, "case_names", rows)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

@@ -1,0 +1,46 @@
+"""Child process of test_crash: loads pickled interview versions into a warehouse with
+the real loader, over and over, until it is killed. Not a test module."""
+import pickle
+import sys
+
+import duckdb
+
+from matcoder.warehouse import load as wl
+
+
+def shared(db: str, versions) -> None:
+    """A run's load step as the flow does it: under the run lock, the connection given
+    up between interviews."""
+    from pathlib import Path
+
+    from matcoder.warehouse.connect import TimeSharedWriter
+    from matcoder.warehouse.lock import run_lock
+
+    with run_lock(Path(db), "crash-run"):
+        writer = TimeSharedWriter(Path(db))
+        print("started", flush=True)
+        while True:
+            for version in versions:
+                for interview, turns, excerpts, codings in version:
+                    wl.replace_interview(writer.get(), interview, turns, excerpts, codings)
+
+
+def main(db: str, rows_file: str, mode: str) -> None:
+    versions = pickle.loads(open(rows_file, "rb").read())
+    if mode == "shared":
+        return shared(db, versions)
+    con = duckdb.connect(db)
+    print("started", flush=True)
+    rounds = 0
+    while True:
+        for version in versions:
+            for interview, turns, excerpts, codings in version:
+                wl.replace_interview(con, interview, turns, excerpts, codings)
+            rounds += 1
+            if mode == "once":
+                con.close()
+                return
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
