@@ -69,3 +69,36 @@ def test_no_recognisable_speakers_and_single_speaker(tmp_path: Path):
 def test_unsupported_extension(tmp_path: Path):
     (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4")
     assert "unsupported file type '.pdf'" in problem(tmp_path / "x.pdf")
+
+
+def test_deeply_nested_docx_is_a_message_not_a_crash(tmp_path: Path):
+    import zipfile
+
+    src = zipfile.ZipFile(SAMPLES / "mat21.docx")
+    nested = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+              '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+              + "<w:p>" * 5000 + "</w:p>" * 5000 + "</w:body></w:document>")
+    with zipfile.ZipFile(tmp_path / "deep.docx", "w") as out:
+        for item in src.infolist():
+            out.writestr(item, nested if item.filename == "word/document.xml" else src.read(item.filename))
+    assert "DOCX" in problem(tmp_path / "deep.docx")
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_hostile_file_names_are_data(tmp_path: Path, capsys):
+    """Shell and SQL metacharacters in a file name: loaded like any other file."""
+    import duckdb
+
+    from matcoder.cli import main
+
+    folder = tmp_path / "round"
+    folder.mkdir()
+    name = "x'; DROP TABLE interviews; --$(touch pwned) `id` & echo.txt"
+    (folder / name).write_text("Interviewer: How is the trust organised?\nCEO: We run finance and HR "
+                               "centrally for every school.\n", encoding="utf-8")
+    wh = tmp_path / "w.duckdb"
+    assert main(["run", str(folder), "--warehouse", str(wh), "--coder", "rules.v1", "--quiet"]) == 0
+    con = duckdb.connect(str(wh), read_only=True)
+    assert con.execute("SELECT source_file FROM interviews").fetchall() == [(name,)]
+    con.close()
+    assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
