@@ -30,6 +30,7 @@ from matcoder.staging import Staging
 from matcoder.warehouse import load as wl
 from matcoder.warehouse.checks import run_checks
 from matcoder.warehouse.connect import TimeSharedWriter, connect
+from matcoder.analysis.search import build_index
 from matcoder.privacy.names import case_name_rows, read_names_file, replace_names
 from matcoder.warehouse.lock import run_lock
 from matcoder.warehouse.migrate import migrate
@@ -223,6 +224,7 @@ def finish(outcomes: list[FileOutcome], config: RunConfig, plan: Plan, ignored: 
             if o.outcome == "rejected":
                 wl.record_file(con, plan.run_id, o.source_file, "rejected", o.problem)
         failures = run_checks(con)
+        build_index(con)  # full-text search over the excerpts as they now are
         present = {o.interview_id for o in outcomes if o.interview_id}
         summary = warehouse_summary(con)
         summary.update({

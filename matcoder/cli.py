@@ -378,7 +378,10 @@ def build_parser() -> argparse.ArgumentParser:
     warehouse_opt(au)
     au.set_defaults(func=cmd_audit)
 
+    from matcoder.analysis.commands import register as register_analysis
     from matcoder.review.commands import register as register_review
+
+    register_analysis(sub, warehouse_opt, wh)
 
     register_review(sub, _Parser, warehouse_opt)
     return p

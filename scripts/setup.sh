@@ -34,5 +34,16 @@ for args in "--upgrade pip" "label-studio==1.23.2"; do
     .venv-labelstudio/bin/pip install --disable-pip-version-check $args >>"$ls_log" 2>&1 || {
         tail -n 40 "$ls_log" >&2; echo "setup: pip install $args (Label Studio) failed (log: $ls_log)" >&2; exit 1; }
 done
+# Chromium renders the HTML report in the tests (headless). Debian's package; no
+# test tool may download its own browser here.
+if ! command -v chromium >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "setup: installing Debian's chromium (for the report rendering test)"
+        { apt-get install -y --no-install-recommends chromium || { apt-get update && apt-get install -y --no-install-recommends chromium; }; } >>"$log" 2>&1 || {
+            tail -n 20 "$log" >&2; echo "setup: apt-get install chromium failed" >&2; exit 1; }
+    else
+        echo "setup: warning: chromium is not installed (the report rendering test needs it: apt-get install chromium)" >&2
+    fi
+fi
 echo "$want" > "$stamp"
 echo "setup: done"
