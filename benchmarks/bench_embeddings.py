@@ -16,13 +16,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_rules import sample_excerpts  # noqa: E402
+from results import record  # noqa: E402
 
 from matcoder.codebook.loader import codebook_hash, default_codebook  # noqa: E402
 from matcoder.models.base import ExcerptInput  # noqa: E402
@@ -143,20 +143,16 @@ def main() -> None:
     print(json.dumps(result, indent=2))
     if args.record:
         e, x = result["encode"], result["end_to_end"]
-        with (ROOT / "benchmarks" / "RESULTS.md").open("a", encoding="utf-8") as fh:
-            fh.write(f"| {date.today()} | embedding stage vs raw encode | {e['n']} distinct excerpts | "
-                     f"ratio {e['ratio']} | stage {e['embedding_stage_per_s']}/s, raw {e['raw_encode_per_s']}/s, "
-                     f"cached {e['cached_stage_per_s']}/s | {result['peak_rss_mb']} MB | x86_64 |\n")
-            fh.write(f"| {date.today()} | coders | 1000 distinct excerpts | - | rules.v1 "
-                     f"{result['coders_per_s']['rules.v1']}/s, ensemble.v1 {result['coders_per_s']['ensemble.v1']}/s"
-                     f" | - | x86_64 |\n")
-            fh.write(f"| {date.today()} | `matcoder run`, {x['coder'].split('+')[0]} | {x['excerpts']} excerpts in "
-                     f"{x['interviews']} interviews | {x['wall_s']} s wall (incl. Prefect start) | "
-                     f"{round(x['excerpts'] / x['wall_s'], 1)}/s | {x['peak_rss_mb_child']} MB | x86_64 |\n")
-            curve = ", ".join(f"+{p['dev_items_added']}: {p['all_micro_f1']}" for p in result["learning_curve"])
-            fh.write(f"| {date.today()} | learning curve (held-out micro-F1, embed.v1) | codebook examples + dev items "
-                     f"| {curve} | - | - | x86_64 |\n")
-
+        record("embedding stage vs raw encode", f"{e['n']} distinct excerpts", f"ratio {e['ratio']}",
+               f"stage {e['embedding_stage_per_s']}/s, raw {e['raw_encode_per_s']}/s, cached "
+               f"{e['cached_stage_per_s']}/s", f"{result['peak_rss_mb']} MB")
+        record("coders", "1000 distinct excerpts", "-", f"rules.v1 {result['coders_per_s']['rules.v1']}/s, "
+               f"ensemble.v1 {result['coders_per_s']['ensemble.v1']}/s")
+        record(f"`matcoder run`, {x['coder'].split('+')[0]}", f"{x['excerpts']} excerpts in {x['interviews']} "
+               f"interviews", f"{x['wall_s']} s wall (incl. Prefect start)",
+               f"{round(x['excerpts'] / x['wall_s'], 1)}/s", f"{x['peak_rss_mb_child']} MB")
+        curve = ", ".join(f"+{p['dev_items_added']}: {p['all_micro_f1']}" for p in result["learning_curve"])
+        record("learning curve (held-out micro-F1, embed.v1)", "codebook examples + dev items", curve, "-")
 
 if __name__ == "__main__":
     main()

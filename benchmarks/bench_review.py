@@ -18,13 +18,13 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_embeddings import make_round  # noqa: E402
+from results import record  # noqa: E402
 
 import requests  # noqa: E402
 
@@ -88,12 +88,11 @@ def main() -> None:
               "push_plus_pull_s": round(push_s + pull_s, 1)}
     print(json.dumps(result, indent=2))
     if args.record:
-        with (ROOT / "benchmarks" / "RESULTS.md").open("a", encoding="utf-8") as fh:
-            fh.write(f"| {date.today()} | review push + pull (Label Studio 1.23, loopback) | {result['excerpts_pushed']} "
-                     f"tasks with predictions, {result['verdicts_pulled']} annotations | push {result['push_s']} s + "
-                     f"pull {result['pull_s']} s = {result['push_plus_pull_s']} s (CLI processes incl. start-up) | "
-                     f"{round(result['excerpts_pushed'] / max(result['push_plus_pull_s'], 0.1), 1)}/s | - | x86_64 |\n")
-
+        record("review push + pull (Label Studio 1.23, loopback)",
+               f"{result['excerpts_pushed']} tasks with predictions, {result['verdicts_pulled']} annotations",
+               f"push {result['push_s']} s + pull {result['pull_s']} s = {result['push_plus_pull_s']} s "
+               "(CLI processes incl. start-up)",
+               f"{round(result['excerpts_pushed'] / max(result['push_plus_pull_s'], 0.1), 1)}/s")
 
 if __name__ == "__main__":
     main()

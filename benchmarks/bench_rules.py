@@ -10,10 +10,8 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import platform
 import resource
 import time
-from datetime import date
 from pathlib import Path
 
 from matcoder.codebook.loader import default_codebook
@@ -21,6 +19,7 @@ from matcoder.ingest.reader import discover, read_transcript
 from matcoder.models.base import ExcerptInput
 from matcoder.models.rules.coder import RuleCoder
 from matcoder.segment import segment_transcript
+from results import record
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,12 +54,9 @@ def main() -> None:
     }
     print(json.dumps(result))
     if args.record:
-        with (ROOT / "benchmarks" / "RESULTS.md").open("a", encoding="utf-8") as fh:
-            fh.write(f"| {date.today()} | rules | {args.n} excerpts ({result['mean_words']} words avg) | "
-                     f"best {result['best_s']} s, worst {result['worst_s']} s of {args.repeat} | "
-                     f"{result['excerpts_per_s']}/s | {result['peak_rss_mb']} MB | "
-                     f"{platform.machine()}, {platform.python_version()} |\n")
-
+        record("rules", f"{args.n} excerpts ({result['mean_words']} words avg)",
+               f"best {result['best_s']} s, worst {result['worst_s']} s of {args.repeat}",
+               f"{result['excerpts_per_s']}/s", f"{result['peak_rss_mb']} MB")
 
 if __name__ == "__main__":
     main()

@@ -14,14 +14,17 @@ import argparse
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 import duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from results import record  # noqa: E402
 
 from matcoder.analysis.search import build_index, full_text  # noqa: E402
 from matcoder.codebook.loader import default_codebook  # noqa: E402
@@ -96,12 +99,10 @@ def main() -> None:
     print(json.dumps(result, indent=2))
     if args.record:
         slowest = max(times, key=times.get)
-        with (ROOT / "benchmarks" / "RESULTS.md").open("a", encoding="utf-8") as fh:
-            fh.write(f"| {date.today()} | named queries + full-text search, scaled warehouse | {result['excerpts']:,} "
-                     f"excerpts, {result['codings']:,} codings, {result['interviews']:,} interviews | slowest "
-                     f"{slowest} {times[slowest]} s; " + ", ".join(f"{k} {v} s" for k, v in times.items())
-                     + f" | fts index {result['fts_index_s']} s | - | x86_64 |\n")
-
+        record("named queries + full-text search, scaled warehouse",
+               f"{result['excerpts']:,} excerpts, {result['codings']:,} codings, {result['interviews']:,} interviews",
+               f"slowest {slowest} {times[slowest]} s; " + ", ".join(f"{k} {v} s" for k, v in times.items()),
+               f"fts index {result['fts_index_s']} s")
 
 if __name__ == "__main__":
     main()

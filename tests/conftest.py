@@ -66,3 +66,24 @@ def write_docx(path: Path, paragraphs: list[tuple[str | None, str]], bold_labels
             p.add_run(text)
     doc.save(path)
     return path
+
+
+def coded_sample_round(tmp_path_factory, name: str) -> Path:
+    """A fresh warehouse with the sample round coded by rules.v1 (one per test module
+    that needs it: modules that write to it must not share it)."""
+    from matcoder.cli import main
+
+    path = tmp_path_factory.mktemp(name) / "w.duckdb"
+    assert main(["run", str(SAMPLES), "--warehouse", str(path), "--coder", "rules.v1", "--quiet"]) == 0
+    return path
+
+
+def read_sql(path: Path, query: str, params=()) -> list[tuple]:
+    """Rows of one query over a warehouse file, opened read-only and closed again."""
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(query, list(params)).fetchall()
+    finally:
+        con.close()

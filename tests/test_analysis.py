@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import SAMPLES
+from conftest import coded_sample_round, read_sql
 from matcoder.cli import main
 from matcoder.codebook.loader import default_codebook
 from matcoder.warehouse.named_queries import available, run as run_query
@@ -25,17 +25,10 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 @pytest.fixture(scope="module")
 def wh(tmp_path_factory, prefect_harness) -> Path:
-    path = tmp_path_factory.mktemp("analysis") / "w.duckdb"
-    assert main(["run", str(SAMPLES), "--warehouse", str(path), "--coder", "rules.v1", "--quiet"]) == 0
-    return path
+    return coded_sample_round(tmp_path_factory, "analysis")
 
 
-def sql(path: Path, query: str, params=()):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(query, list(params)).fetchall()
-    finally:
-        con.close()
+sql = read_sql
 
 
 def query(capsys, wh: Path, *args) -> list[dict]:

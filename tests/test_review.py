@@ -13,7 +13,7 @@ import duckdb
 import pytest
 import requests
 
-from conftest import SAMPLES
+from conftest import coded_sample_round, read_sql
 from matcoder.cli import main
 from matcoder.review import server
 from matcoder.review.client import LabelStudio
@@ -38,17 +38,10 @@ def ls(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def round_wh(tmp_path_factory, prefect_harness) -> Path:
-    wh = tmp_path_factory.mktemp("review-wh") / "w.duckdb"
-    assert main(["run", str(SAMPLES), "--warehouse", str(wh), "--coder", "rules.v1", "--quiet"]) == 0
-    return wh
+    return coded_sample_round(tmp_path_factory, "review-wh")
 
 
-def q(wh: Path, sql: str, params=()):
-    con = duckdb.connect(str(wh), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
+q = read_sql
 
 
 def cli(capsys, *args) -> tuple[int, str, str]:
