@@ -102,3 +102,16 @@ def test_hostile_file_names_are_data(tmp_path: Path, capsys):
     assert con.execute("SELECT source_file FROM interviews").fetchall() == [(name,)]
     con.close()
     assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
+
+
+def test_huge_file_and_invalid_utf8(tmp_path: Path):
+    big = tmp_path / "huge.txt"
+    with big.open("wb") as fh:  # sparse: 21 MB on paper, nothing on disk
+        fh.truncate(21 * 1024 * 1024)
+    assert "too large" in problem(big)
+    bad = tmp_path / "latin.txt"
+    bad.write_bytes("Interviewer: How did it start?\nCEO: We started small. ".encode() + b"\xff\xfe\xfa bytes \xc3\x28\n")
+    # not UTF-8: read as Windows-1252 (what older transcription exports use), not dropped
+    turns = read_transcript(bad).turns
+    assert [t.role for t in turns] == ["interviewer", "interviewee"]
+    assert turns[1].text == "We started small. ÿþú bytes Ã("
