@@ -203,7 +203,7 @@ def _load_one(con, outcome: FileOutcome, plan: Plan, staging: Staging) -> None:
 @task(name="load", **TASK)
 def load(outcomes: list[FileOutcome], config: RunConfig, plan: Plan) -> list[FileOutcome]:
     """Write each interview in its own transaction (replace, recode, or refresh attributes).
-    The connection is given up between interviews every half second so that read-only
+    The connection is given up between interviews every few seconds so that read-only
     commands keep working during a long load."""
     staging = Staging(Path(plan.staging))
     writer = TimeSharedWriter(Path(config.warehouse))

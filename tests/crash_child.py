@@ -17,7 +17,7 @@ def shared(db: str, versions) -> None:
     from matcoder.warehouse.lock import run_lock
 
     with run_lock(Path(db), "crash-run"):
-        writer = TimeSharedWriter(Path(db))
+        writer = TimeSharedWriter(Path(db), hold=0.5)
         print("started", flush=True)
         while True:
             for version in versions:

@@ -73,7 +73,7 @@ def text_hash(text: str) -> str:
 class Encoder:
     """Lazy: nothing is loaded until the first ``encode``."""
 
-    def __init__(self, cache_path: Path | None = None, batch_size: int = 32, use_cache: bool = True):
+    def __init__(self, cache_path: Path | None = None, batch_size: int = 16, use_cache: bool = True):
         self.batch_size = batch_size
         self.cache = EmbeddingCache(cache_path or default_cache_path()) if use_cache else None
 
