@@ -67,6 +67,20 @@ def test_planted_names_never_leave_and_the_second_net_finds_the_missed_one(tmp_p
     assert "[CEO]" in shareable({"interview_id": rows[0][0], "text": "Bartholomew said", "question": None}, "text")
     assert con.execute("SELECT count(*) FROM case_names").fetchone()[0] == 6
     con.close()
+    # nor in a quote bank, query output, search hit or report
+    outputs = []
+    for args in (["quotes", "--format", "md"], ["quotes", "--format", "csv"], ["query", "excerpts", "--format", "json"],
+                 ["search", "board", "--format", "json"]):
+        assert main([*args, "--warehouse", str(wh)]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert main(["report", "--out", str(tmp_path / "report"), "--warehouse", str(wh)]) == 0
+    capsys.readouterr()
+    outputs.append((tmp_path / "report" / "report.html").read_text(encoding="utf-8"))
+    assert "MAT 91" in outputs[0]
+    assert re.search(r"\[(MAT|school|name|place|county|CEO)\]", "".join(outputs))
+    for out in outputs:
+        for name in NAMES:
+            assert not re.search(name, out, re.IGNORECASE), (name, out[:200])
     # Thistlecombe Infants is not on the case sheet: the check lists it, with context
     assert main(["privacy", "check", "--warehouse", str(wh), "--format", "json"]) == 1
     import json

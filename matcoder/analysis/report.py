@@ -91,7 +91,8 @@ def _grouped_bars(title: str, by: dict[str, dict[str, int]], ylabel: str, order:
                   ha="right", fontsize=8)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    if groups:
+        ax.legend(fontsize=8)
     return fig
 
 
