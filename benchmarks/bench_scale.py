@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from results import record  # noqa: E402
 
-from matcoder.analysis.search import build_index, full_text  # noqa: E402
+from matcoder.analysis.search import full_text  # noqa: E402
+from matcoder.warehouse.fts import build_index  # noqa: E402
 from matcoder.codebook.loader import default_codebook  # noqa: E402
 from matcoder.warehouse.named_queries import available, run  # noqa: E402
 

@@ -30,7 +30,7 @@ from matcoder.staging import Staging
 from matcoder.warehouse import load as wl
 from matcoder.warehouse.checks import run_checks
 from matcoder.warehouse.connect import TimeSharedWriter, connect
-from matcoder.analysis.search import build_index
+from matcoder.warehouse.fts import build_index
 from matcoder.privacy.names import case_name_rows, read_names_file, replace_names
 from matcoder.warehouse.lock import run_lock
 from matcoder.warehouse.migrate import migrate

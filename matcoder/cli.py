@@ -6,7 +6,6 @@ files rejected, 1 anything else the user must fix); never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import threading
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from matcoder import __version__
 from matcoder.errors import MatcoderError, UsageError
+from matcoder.output import print_json
 
 EXIT_REJECTED = 3
 
@@ -34,8 +34,7 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
 
 
-def _print_json(data) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+_print_json = print_json
 
 
 def _summary_text(s: dict) -> str:

@@ -2,6 +2,7 @@
 the real loader, over and over, until it is killed. Not a test module."""
 import pickle
 import sys
+from pathlib import Path
 
 import duckdb
 
@@ -11,8 +12,6 @@ from matcoder.warehouse import load as wl
 def shared(db: str, versions) -> None:
     """A run's load step as the flow does it: under the run lock, the connection given
     up between interviews."""
-    from pathlib import Path
-
     from matcoder.warehouse.connect import TimeSharedWriter
     from matcoder.warehouse.lock import run_lock
 
@@ -26,17 +25,15 @@ def shared(db: str, versions) -> None:
 
 
 def main(db: str, rows_file: str, mode: str) -> None:
-    versions = pickle.loads(open(rows_file, "rb").read())
+    versions = pickle.loads(Path(rows_file).read_bytes())
     if mode == "shared":
         return shared(db, versions)
     con = duckdb.connect(db)
     print("started", flush=True)
-    rounds = 0
     while True:
         for version in versions:
             for interview, turns, excerpts, codings in version:
                 wl.replace_interview(con, interview, turns, excerpts, codings)
-            rounds += 1
             if mode == "once":
                 con.close()
                 return

@@ -52,9 +52,9 @@ def test_planted_names_never_leave_and_the_second_net_finds_the_missed_one(tmp_p
     assert main(["run", str(folder), "--warehouse", str(wh), "--coder", "rules.v1", "--quiet"]) == 0
     capsys.readouterr()
     con = duckdb.connect(str(wh), read_only=True)
-    from matcoder.privacy.pseudonymise import shareable_for
+    from matcoder.privacy.pseudonymise import WarehouseNames
 
-    shareable = shareable_for(con)
+    shareable = WarehouseNames(con).shareable
     rows = con.execute("SELECT interview_id, text, question FROM excerpts").fetchall()
     raw = " ".join(r[1] for r in rows)
     assert all(re.search(n, raw, re.IGNORECASE) for n in NAMES)  # the names are there to be hidden

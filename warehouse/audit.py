@@ -6,15 +6,7 @@ from __future__ import annotations
 
 import json
 
-
-def _rows(con, sql: str, params: list) -> list[dict]:
-    cur = con.execute(sql, params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
-
-
-def _has(con, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0])
+from matcoder.warehouse.connect import fetch_dicts as _rows
 
 
 def history(con, excerpt_id: str) -> dict | None:
@@ -41,10 +33,8 @@ def history(con, excerpt_id: str) -> dict | None:
             c["evidence"] = json.loads(c["evidence"])
     out["codings"] = codings
     out["retired_codings"] = retired
-    if _has(con, "reviews"):
-        out["review_tasks"] = _rows(con, "SELECT * FROM review_tasks WHERE excerpt_id = ? ORDER BY pushed_at",
-                                    [excerpt_id])
-        out["reviews"] = _rows(con, "SELECT * FROM reviews WHERE excerpt_id = ? ORDER BY reviewed_at", [excerpt_id])
-        out["effective"] = _rows(con, "SELECT code_id, weight, basis, votes, reviewers FROM effective_codings "
-                                      "WHERE excerpt_id = ? ORDER BY code_id", [excerpt_id])
+    out["review_tasks"] = _rows(con, "SELECT * FROM review_tasks WHERE excerpt_id = ? ORDER BY pushed_at", [excerpt_id])
+    out["reviews"] = _rows(con, "SELECT * FROM reviews WHERE excerpt_id = ? ORDER BY reviewed_at", [excerpt_id])
+    out["effective"] = _rows(con, "SELECT code_id, weight, basis, votes, reviewers FROM effective_codings "
+                                  "WHERE excerpt_id = ? ORDER BY code_id", [excerpt_id])
     return out

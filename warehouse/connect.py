@@ -24,6 +24,13 @@ def _lock_message(path: Path, exc: Exception) -> str:
             "wait for it to finish and try again")
 
 
+def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    """Rows of one query as dicts keyed by column name."""
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
 def _wait_s() -> float:
     return float(os.environ.get("MATCODER_LOCK_WAIT", "30"))
 

@@ -71,3 +71,18 @@ def where_sql(conditions: Sequence[Condition], alias: str = "i") -> tuple[str, l
     if not conditions:
         return "", []
     return " AND " + " AND ".join(c.sql(alias) for c in conditions), [c.value for c in conditions]
+
+
+def code_sql(codes: Sequence[str], column: str) -> tuple[str, list]:
+    """("(... OR ...)", values) matching any of ``codes`` on ``column``: a code ID
+    (``area.governance``) exactly, a family (``area`` or ``area.``) by prefix; ("", [])
+    when there are none."""
+    parts, values = [], []
+    for c in codes:
+        if "." in c.rstrip("."):
+            parts.append(f"{column} = ?")
+            values.append(c)
+        else:
+            parts.append(f"starts_with({column}, ?)")
+            values.append(c.rstrip(".") + ".")
+    return ("(" + " OR ".join(parts) + ")" if parts else ""), values

@@ -266,9 +266,8 @@ def human_codings(con) -> list[tuple[str, str, str | None, str, str | None, int 
     """(excerpt_id, text, question, reviewer, code_id, weight) of every human coding, plus
     one row with code_id None for every verdict (a review that rejected every proposal
     still says which codes the excerpt does not take)."""
-    sql = ("SELECT e.excerpt_id, e.text, e.question, c.reviewer, c.code_id, c.weight FROM codings c "
-           "JOIN excerpts e USING (excerpt_id) WHERE c.source = 'human'")
-    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'reviews'").fetchone()[0]:
-        sql += (" UNION ALL SELECT e.excerpt_id, e.text, e.question, r.reviewer, NULL, NULL FROM reviews r "
-                "JOIN excerpts e USING (excerpt_id) WHERE NOT r.cancelled")
-    return con.execute(sql + " ORDER BY 1, 4, 5 NULLS FIRST").fetchall()
+    return con.execute(
+        "SELECT e.excerpt_id, e.text, e.question, c.reviewer, c.code_id, c.weight FROM codings c "
+        "JOIN excerpts e USING (excerpt_id) WHERE c.source = 'human' "
+        "UNION ALL SELECT e.excerpt_id, e.text, e.question, r.reviewer, NULL, NULL FROM reviews r "
+        "JOIN excerpts e USING (excerpt_id) WHERE NOT r.cancelled ORDER BY 1, 4, 5 NULLS FIRST").fetchall()

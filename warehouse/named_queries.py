@@ -79,8 +79,8 @@ def stages_sql(book) -> str:
 
 
 def render(query: NamedQuery, given: dict[str, str], book, basis: str = "effective",
-           where: Sequence[Condition] = ()) -> tuple[str, dict, list]:
-    """(SQL, named values, positional values for --where)."""
+           where: Sequence[Condition] = ()) -> tuple[str, dict]:
+    """(SQL, named values; the --where filters become named values too)."""
     known = {p.name: p for p in query.params}
     unknown = sorted(set(given) - set(known))
     if unknown:
@@ -107,7 +107,7 @@ def render(query: NamedQuery, given: dict[str, str], book, basis: str = "effecti
         for k, v in enumerate(positional):
             sql = sql.replace("?", f"$where_{k}", 1)
             values[f"where_{k}"] = v
-    return sql, {k: v for k, v in values.items() if f"${k}" in sql}, []
+    return sql, {k: v for k, v in values.items() if f"${k}" in sql}
 
 
 def run(con, name: str, given: dict[str, str], book, basis: str = "effective", where: Sequence[Condition] = (),
@@ -115,7 +115,7 @@ def run(con, name: str, given: dict[str, str], book, basis: str = "effective", w
     queries = available()
     if name not in queries:
         raise UsageError(f"no query {name!r}: `matcoder query --list` shows them")
-    sql, values, _ = render(queries[name], given, book, basis, where)
+    sql, values = render(queries[name], given, book, basis, where)
     cur = con.execute(sql, values)
     columns = [d[0] for d in cur.description]
     rows = cur.fetchall()
@@ -125,20 +125,17 @@ def run(con, name: str, given: dict[str, str], book, basis: str = "effective", w
 
 
 def _pseudonymised(con, columns: list[str], rows: list[tuple]) -> list[tuple]:
-    from matcoder.privacy.pseudonymise import Pseudonymiser, interview_names
+    from matcoder.privacy.pseudonymise import WarehouseNames
 
     if "interview_id" not in columns:
         raise UsageError("a query that returns text must return interview_id too (to pseudonymise it)")
     at = columns.index("interview_id")
     targets = [i for i, c in enumerate(columns) if c in ("text", "question")]
-    cache: dict[str, Pseudonymiser] = {}
+    names = WarehouseNames(con)
     out = []
     for row in rows:
-        iid = row[at]
-        if iid not in cache:
-            cache[iid] = Pseudonymiser(interview_names(con, iid))
         row = list(row)
         for i in targets:
-            row[i] = cache[iid].text(row[i]) if row[i] else row[i]
+            row[i] = names.text(row[at], row[i])
         out.append(tuple(row))
     return out

@@ -27,7 +27,7 @@ def _write(text: str, output: str | None) -> None:
 
 
 def cmd_query(args) -> int:
-    from matcoder.analysis.output import render
+    from matcoder.output import render
     from matcoder.codebook.loader import load_codebook
     from matcoder.warehouse import filters
     from matcoder.warehouse.connect import connect
@@ -69,20 +69,16 @@ def cmd_quotes(args) -> int:
 
 def cmd_search(args) -> int:
     from matcoder.analysis import search
-    from matcoder.analysis.output import render
-    from matcoder.privacy.pseudonymise import Pseudonymiser, interview_names
+    from matcoder.output import render
+    from matcoder.privacy.pseudonymise import WarehouseNames
     from matcoder.warehouse import filters
     from matcoder.warehouse.connect import connect
 
     with connect(Path(args.warehouse), read_only=True) as con:
         how = search.semantic if args.semantic else search.full_text
         rows = how(con, args.text, args.code, filters.parse(args.where), args.limit)
-        names: dict[str, Pseudonymiser] = {}
-        shown = []
-        for r in rows:
-            if r[0] not in names:
-                names[r[0]] = Pseudonymiser(interview_names(con, r[0]))
-            shown.append((*r[:-1], names[r[0]].text(r[-1])))
+        names = WarehouseNames(con)
+        shown = [(*r[:-1], names.text(r[0], r[-1])) for r in rows]
     _write(render(search.COLUMNS, shown, args.format, width=120), args.output)
     return 0
 
@@ -100,7 +96,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_warehouse_index(args) -> int:
-    from matcoder.analysis.search import build_index
+    from matcoder.warehouse.fts import build_index
     from matcoder.warehouse.connect import writer
 
     with writer(Path(args.warehouse), "warehouse-index") as con:

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Sequence
 
 from matcoder.codebook.schema import Codebook
-from matcoder.privacy.pseudonymise import Pseudonymiser, interview_names
+from matcoder.privacy.pseudonymise import WarehouseNames
 from matcoder.segment import sentence_spans
-from matcoder.warehouse.filters import Condition, where_sql
+from matcoder.warehouse.filters import Condition, code_sql, where_sql
 
 ELLIPSIS = "…"
 
@@ -85,13 +85,9 @@ def _anchor(evidence: str | None) -> int | None:
 def select(con, book: Codebook, codes: Sequence[str] = (), weights: Sequence[int] = (),
            where: Sequence[Condition] = (), per_code: int = 5, max_words: int = 80) -> list[Quote]:
     clause, values = where_sql(where)
-    code_filter = ""
-    if codes:
-        parts = []
-        for c in codes:
-            parts.append("c.code_id = ?" if "." in c.rstrip(".") else "starts_with(c.code_id, ?)")
-            values.append(c if "." in c.rstrip(".") else c.rstrip(".") + ".")
-        code_filter = " AND (" + " OR ".join(parts) + ")"
+    match, code_values = code_sql(codes, "c.code_id")
+    code_filter = f" AND {match}" if match else ""
+    values += code_values
     if weights:
         code_filter += f" AND c.weight IN ({', '.join('?' * len(weights))})"
         values += list(weights)
@@ -110,13 +106,11 @@ def select(con, book: Codebook, codes: Sequence[str] = (), weights: Sequence[int
                                    excerpt_id) <= ?
         ORDER BY code_id, basis = 'model', score DESC NULLS LAST, excerpt_id""", values + [per_code]).fetchall()
     labels = {c.id: c.label for c in book.codes()}
-    names: dict[str, Pseudonymiser] = {}
+    names = WarehouseNames(con)
     quotes = []
     for code, weight, basis, score, excerpt_id, iid, turn, start, text, pseudonym, cluster, evidence in rows:
-        if iid not in names:
-            names[iid] = Pseudonymiser(interview_names(con, iid))
         lo, hi = trim(text, _anchor(evidence), max_words)
-        shown = names[iid].text(text[lo:hi])
+        shown = names.text(iid, text[lo:hi])
         shown = (ELLIPSIS + " " if lo > 0 else "") + shown + (" " + ELLIPSIS if hi < len(text.rstrip()) else "")
         quotes.append(Quote(code, labels.get(code, code), citation(pseudonym, cluster), pseudonym, cluster, weight,
                             basis == "human", score, shown, excerpt_id, iid, turn, start + lo, start + hi))

@@ -2,65 +2,27 @@
 and semantic (cosine similarity of all-MiniLM-L6-v2 embeddings to a query sentence),
 both filterable by code and case attribute. Results are pseudonymised.
 
-The ``fts`` extension cannot be downloaded here: it is installed from the
-``duckdb-extension-fts`` wheel, whose version is pinned to DuckDB's own. The index is
-rebuilt at the end of every run (``matcoder warehouse index`` rebuilds it on demand).
+The index and the extension are ``warehouse/fts.py``'s.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Sequence
 
-import duckdb
 import numpy as np
 
 from matcoder.errors import WarehouseError
-from matcoder.warehouse.filters import Condition, where_sql
+from matcoder.warehouse.fts import has_index, load_fts
+from matcoder.warehouse.filters import Condition, code_sql, where_sql
 
 COLUMNS = ["interview_id", "excerpt_id", "case", "cluster", "codes", "score", "text"]
 
 
-def fts_extension() -> Path:
-    import duckdb_extension_fts
-
-    root = Path(duckdb_extension_fts.__file__).parent / "extensions" / f"v{duckdb.__version__}"
-    found = sorted(root.rglob("fts.duckdb_extension"))
-    if not found:
-        raise WarehouseError(f"the fts extension for DuckDB {duckdb.__version__} is not in {root}: "
-                             "duckdb and duckdb-extension-fts must carry the same version (run scripts/setup.sh)")
-    return found[0]
-
-
-def load_fts(con) -> None:
-    con.execute(f"INSTALL '{fts_extension()}'")
-    con.execute("LOAD fts")
-
-
-def build_index(con) -> None:
-    """(Re)build the full-text index over excerpt text."""
-    load_fts(con)
-    con.execute("PRAGMA create_fts_index('excerpts', 'excerpt_id', 'text', stemmer = 'english', "
-                "stopwords = 'english', overwrite = 1)")
-
-
-def has_index(con) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_schemas() WHERE schema_name = 'fts_main_excerpts'")
-                .fetchone()[0])
-
-
 def _filters(codes: Sequence[str], where: Sequence[Condition]) -> tuple[str, list]:
     clause, values = where_sql(where)
-    if codes:
-        parts = []
-        for c in codes:
-            if "." in c.rstrip("."):
-                parts.append("f.code_id = ?")
-                values.append(c)
-            else:
-                parts.append("starts_with(f.code_id, ?)")
-                values.append(c.rstrip(".") + ".")
-        clause += (" AND EXISTS (SELECT 1 FROM effective_codings f WHERE f.excerpt_id = e.excerpt_id AND ("
-                   + " OR ".join(parts) + "))")
+    match, code_values = code_sql(codes, "f.code_id")
+    if match:
+        clause += f" AND EXISTS (SELECT 1 FROM effective_codings f WHERE f.excerpt_id = e.excerpt_id AND {match})"
+        values += code_values
     return clause, values
 
 
@@ -78,7 +40,7 @@ def full_text(con, query: str, codes: Sequence[str] = (), where: Sequence[Condit
         raise WarehouseError("the warehouse has no full-text index yet: run `matcoder warehouse index`")
     load_fts(con)
     clause, values = _filters(codes, where)
-    return con.execute(f"""
+    top = con.execute(f"""
         WITH tokens AS (SELECT DISTINCT stem(unnest(fts_main_excerpts.tokenize(?)), 'english') AS t),
         term_tf AS (
             SELECT terms.termid, terms.docid, count(*) AS tf
@@ -90,16 +52,13 @@ def full_text(con, query: str, codes: Sequence[str] = (), where: Sequence[Condit
                                * ((t.tf * 2.2) / (t.tf + 1.2 * (0.25 + 0.75 * docs.len / st.avgdl)))) AS score
             FROM term_tf t JOIN fts_main_excerpts.dict d USING (termid)
             JOIN fts_main_excerpts.docs docs USING (docid), fts_main_excerpts.stats st
-            GROUP BY t.docid),
-        top AS (
-            SELECT e.excerpt_id, s.score
-            FROM scores s JOIN fts_main_excerpts.docs d USING (docid)
-            JOIN excerpts e ON e.excerpt_id = d.name JOIN interviews i USING (interview_id)
-            WHERE true {clause}
-            ORDER BY s.score DESC, e.excerpt_id LIMIT ?)
-        {_SELECT}, round(top.score, 4) AS score, e.text
-        FROM top JOIN excerpts e USING (excerpt_id) JOIN interviews i USING (interview_id)
-        ORDER BY top.score DESC, e.excerpt_id""", [query, *values, limit]).fetchall()
+            GROUP BY t.docid)
+        SELECT e.excerpt_id, round(s.score, 4)
+        FROM scores s JOIN fts_main_excerpts.docs d USING (docid)
+        JOIN excerpts e ON e.excerpt_id = d.name JOIN interviews i USING (interview_id)
+        WHERE true {clause}
+        ORDER BY s.score DESC, e.excerpt_id LIMIT ?""", [query, *values, limit]).fetchall()
+    return _details(con, top)
 
 
 def full_text_reference(con, query: str, limit: int = 20) -> list[tuple[str, float]]:
@@ -117,13 +76,22 @@ def semantic(con, query: str, codes: Sequence[str] = (), where: Sequence[Conditi
     from matcoder.models.embedding.encoder import Encoder
 
     clause, values = _filters(codes, where)
-    rows = con.execute(f"""{_SELECT}, e.text FROM excerpts e JOIN interviews i USING (interview_id)
+    rows = con.execute(f"""SELECT e.excerpt_id, e.text FROM excerpts e JOIN interviews i USING (interview_id)
         WHERE true {clause} ORDER BY e.excerpt_id""", values).fetchall()
     if not rows:
         return []
     encoder = encoder or Encoder()
-    vectors = encoder.encode([r[-1] for r in rows])
-    q = encoder.encode([query])[0]
-    sims = vectors @ q
+    vectors = encoder.encode([text for _, text in rows])
+    sims = vectors @ encoder.encode([query])[0]
     order = np.argsort(-sims, kind="stable")[:limit]
-    return [(*rows[k][:-1], round(float(sims[k]), 4), rows[k][-1]) for k in order]
+    return _details(con, [(rows[k][0], round(float(sims[k]), 4)) for k in order])
+
+
+def _details(con, scored: list[tuple[str, float]]) -> list[tuple]:
+    """Result rows (``COLUMNS``) for ranked (excerpt_id, score) pairs, in their order;
+    the case and codes are looked up for these excerpts only."""
+    ids = [e for e, _ in scored]
+    found = {r[1]: r for r in con.execute(
+        f"""{_SELECT}, e.text FROM excerpts e JOIN interviews i USING (interview_id)
+        WHERE e.excerpt_id IN (SELECT unnest(?::VARCHAR[]))""", [ids]).fetchall()}
+    return [(*found[e][:-1], score, found[e][-1]) for e, score in scored]

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from matcoder.privacy.pseudonymise import Pseudonymiser
+from matcoder.privacy.pseudonymise import WarehouseNames, vocabulary
 
 ALLOW_FILE = Path(__file__).with_name("allow.txt")
 _WORD = r"[A-Z][a-zA-Z'’-]*[a-zA-Z]"
@@ -24,14 +23,6 @@ class Candidate:
     start: int
     end: int
     context: str
-
-
-@lru_cache(maxsize=1)
-def vocabulary() -> frozenset[str]:
-    from matcoder.models.rules.patterns import _table
-
-    table = _table()
-    return frozenset(w.casefold() for w in list(table) + list(table.values()))
 
 
 def allow_list(extra: Iterable[Path] = ()) -> frozenset[str]:
@@ -77,24 +68,20 @@ def candidates(text: str, allowed: frozenset[str], width: int = 40) -> list[Cand
 
 def check_warehouse(con, interview: str | None = None, allowed: frozenset[str] | None = None) -> list[dict]:
     """Candidates in every interviewee excerpt and question, after pseudonymisation."""
-    from matcoder.privacy.pseudonymise import interview_names
-
     allowed = allowed if allowed is not None else allow_list()
     sql = "SELECT interview_id, excerpt_id, text, question FROM excerpts"
     rows = con.execute(sql + (" WHERE interview_id = ?" if interview else "") + " ORDER BY interview_id, turn, start",
                        [interview] if interview else []).fetchall()
     found: list[dict] = []
-    names: dict[str, Pseudonymiser] = {}
+    names = WarehouseNames(con)
     seen_questions: set[tuple[str, str]] = set()
     for iid, excerpt_id, text, question in rows:
-        if iid not in names:
-            names[iid] = Pseudonymiser(interview_names(con, iid))
         parts = [("excerpt", text)]
         if question and (iid, question) not in seen_questions:
             seen_questions.add((iid, question))
             parts.append(("question", question))
         for where, value in parts:
-            for c in candidates(names[iid].text(value), allowed):
+            for c in candidates(names.text(iid, value), allowed):
                 found.append({"interview_id": iid, "excerpt_id": excerpt_id, "in": where, "candidate": c.name,
                               "context": c.context})
     return found

@@ -12,6 +12,7 @@ pseudonymised span maps back to the source text.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -27,9 +28,16 @@ _COMMON = {
 }
 
 
-def _is_word(text: str) -> bool:
-    from matcoder.privacy.check import vocabulary
+@lru_cache(maxsize=1)
+def vocabulary() -> frozenset[str]:
+    """Ordinary English words: every form and lemma in spaCy's English lookup table."""
+    from matcoder.models.rules.patterns import _table
 
+    table = _table()
+    return frozenset(w.casefold() for w in list(table) + list(table.values()))
+
+
+def _is_word(text: str) -> bool:
     return _key(text) in vocabulary()
 
 
@@ -133,29 +141,29 @@ def speaker_names(labels: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
-def shareable_for(con):
-    """``shareable(row, key)`` for the review push: the row's text with the names known
-    for its interview replaced (speaker names, and the case sheet's names when the
-    warehouse holds them)."""
-    cache: dict[str, Pseudonymiser] = {}
+class WarehouseNames:
+    """One ``Pseudonymiser`` per interview of a warehouse, built on first use: the
+    interview's speaker names, its case-sheet names and the project-wide names."""
 
-    def names_of(interview_id: str) -> Pseudonymiser:
-        if interview_id not in cache:
-            cache[interview_id] = Pseudonymiser(interview_names(con, interview_id))
-        return cache[interview_id]
+    def __init__(self, con):
+        self.con = con
+        self._cache: dict[str, Pseudonymiser] = {}
 
-    def shareable(row: dict, key: str) -> str | None:
-        value = row.get(key)
-        return names_of(row["interview_id"]).text(value) if value else value
+    def __call__(self, interview_id: str) -> Pseudonymiser:
+        if interview_id not in self._cache:
+            self._cache[interview_id] = Pseudonymiser(interview_names(self.con, interview_id))
+        return self._cache[interview_id]
 
-    return shareable
+    def text(self, interview_id: str, text: str | None) -> str | None:
+        """``text`` pseudonymised for its interview (None and "" stay as they are)."""
+        return self(interview_id).text(text) if text else text
+
+    def shareable(self, row: dict, key: str) -> str | None:
+        """The review push's hook: ``row[key]`` for ``row["interview_id"]``."""
+        return self.text(row["interview_id"], row.get(key))
 
 
 def interview_names(con, interview_id: str) -> list[tuple[str, str]]:
     labels = con.execute("SELECT DISTINCT speaker, role FROM turns WHERE interview_id = ?", [interview_id]).fetchall()
-    names = speaker_names(labels)
-    has_table = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'case_names'").fetchone()[0]
-    if has_table:
-        names += con.execute("SELECT name, role FROM case_names WHERE interview_id = ? OR interview_id IS NULL",
-                             [interview_id]).fetchall()
-    return names
+    return speaker_names(labels) + con.execute(
+        "SELECT name, role FROM case_names WHERE interview_id = ? OR interview_id IS NULL", [interview_id]).fetchall()

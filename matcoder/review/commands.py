@@ -1,15 +1,14 @@
 """``matcoder review ...``: the command-line side of the review loop."""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 
 from matcoder.errors import UsageError
+from matcoder.output import print_json
 
 
-def _print_json(data) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+_print_json = print_json
 
 
 def _activity(name: str) -> str:
@@ -59,7 +58,6 @@ def cmd_config(args) -> int:
 
 def cmd_push(args) -> int:
     from matcoder.codebook.loader import load_codebook
-    from matcoder.privacy.pseudonymise import shareable_for
     from matcoder.review.push import PushOptions, push
     from matcoder.warehouse import filters
     from matcoder.warehouse.connect import writer
@@ -73,7 +71,7 @@ def cmd_push(args) -> int:
     ls = _client(args)
     ls.whoami()  # fail before the warehouse is opened for writing
     with writer(Path(args.warehouse), _activity("push")) as con:
-        result = push(con, ls, book, opts, shareable_for(con))
+        result = push(con, ls, book, opts)
     _print_json(result.__dict__)
     return 0
 

@@ -110,12 +110,6 @@ class ReviewRow:
     pulled_at: datetime
 
 
-@dataclass(frozen=True)
-class _Pair:
-    excerpt_id: str
-    reviewer: str
-
-
 @dataclass
 class _Changes:
     reviews: list[ReviewRow] = field(default_factory=list)
@@ -136,7 +130,9 @@ def pull(con, ls: LabelStudio, book: Codebook, project: str = DEFAULT_PROJECT, f
             "SELECT task_id, annotation_id, reviewer, updated_at FROM reviews WHERE server = ? AND project_id = ?",
             [ls.url, pid]).fetchall():
         stored.setdefault(task_id, {})[annotation_id] = (reviewer, updated)
-    excerpts = {e for (e,) in con.execute("SELECT excerpt_id FROM excerpts").fetchall()}
+    seen = [e for t in tasks if (e := (t.get("data") or {}).get("excerpt_id"))]
+    excerpts = {e for (e,) in con.execute("SELECT excerpt_id FROM excerpts WHERE list_contains(?, excerpt_id)",
+                                          [seen]).fetchall()}
     changes = _Changes()
     context = (ls.url, pid, users, book, codebook_hash(book), now(), excerpts)
     for t in tasks:
@@ -159,16 +155,17 @@ def _plan_task(t: dict, stored: dict[int, tuple[str, str]], context, changes: _C
             changes.gone.append(annotation_id)
             touched.add(reviewer)
             result.deleted += 1
-    latest: dict[str, dict] = {}
+    latest: dict[str, tuple[dict, dict]] = {}  # reviewer -> (newest verdict, its codes)
     for a in annotations:
         reviewer = users.get(a.get("completed_by"), f"user-{a.get('completed_by')}")
         cancelled = bool(a.get("was_cancelled"))
+        unchanged = a["id"] in stored and stored[a["id"]][1] == a["updated_at"]
+        codes = {} if cancelled else codes_of(a.get("result"), book, {} if unchanged else result.unknown_codes)
         if not cancelled:
-            latest[reviewer] = a
-        if a["id"] in stored and stored[a["id"]][1] == a["updated_at"]:
+            latest[reviewer] = (a, codes)
+        if unchanged:
             result.unchanged += 1
             continue
-        codes = {} if cancelled else codes_of(a.get("result"), book, result.unknown_codes)
         changes.reviews.append(ReviewRow(server, pid, a["id"], t["id"], excerpt_id, reviewer, cancelled, len(codes),
                                          parse_time(a["updated_at"]), a["updated_at"], stamp))
         touched.add(reviewer)
@@ -176,13 +173,13 @@ def _plan_task(t: dict, stored: dict[int, tuple[str, str]], context, changes: _C
         result.verdicts += not cancelled
     for reviewer in touched:
         changes.touched.add((excerpt_id, reviewer))
-        a = latest.get(reviewer)
-        if a is None:
+        if reviewer not in latest:
             continue
+        a, codes = latest[reviewer]
         rows = [CodingRow(coding_id(excerpt_id, code, "human", AGENT, reviewer), excerpt_id, code, weight, None,
                           "human", AGENT, f"project-{pid}", book_hash, None, reviewer, parse_time(a["updated_at"]),
                           json.dumps({"server": server, "project": pid, "task": t["id"], "annotation": a["id"]}),
-                          False) for code, weight in codes_of(a.get("result"), book, {}).items()]
+                          False) for code, weight in codes.items()]
         if excerpt_id in excerpts:
             changes.codings += rows
             result.human_codings += len(rows)
@@ -197,17 +194,12 @@ def _write(con, server: str, pid: int, changes: _Changes, newest: str | None) ->
     try:
         redone = changes.gone + [r.annotation_id for r in changes.reviews]
         if redone:
-            con.execute("CREATE TEMP TABLE IF NOT EXISTS pull_ids (annotation_id INTEGER)")
-            con.execute("DELETE FROM pull_ids")
-            con.executemany("INSERT INTO pull_ids VALUES (?)", [(i,) for i in redone])
-            con.execute("DELETE FROM reviews WHERE server = ? AND project_id = ? AND annotation_id IN "
-                        "(SELECT annotation_id FROM pull_ids)", [server, pid])
+            con.execute("DELETE FROM reviews WHERE server = ? AND project_id = ? AND list_contains(?, annotation_id)",
+                        [server, pid, redone])
         if changes.touched:
-            con.execute("CREATE TEMP TABLE IF NOT EXISTS pull_pairs (excerpt_id VARCHAR, reviewer VARCHAR)")
-            con.execute("DELETE FROM pull_pairs")
-            insert_rows(con, "pull_pairs", [_Pair(e, r) for e, r in sorted(changes.touched)])
+            excerpts, reviewers = zip(*sorted(changes.touched))
             con.execute("DELETE FROM codings WHERE source = 'human' AND (excerpt_id, reviewer) IN "
-                        "(SELECT (excerpt_id, reviewer) FROM pull_pairs)")
+                        "(SELECT (unnest(?::VARCHAR[]), unnest(?::VARCHAR[])))", [list(excerpts), list(reviewers)])
         insert_rows(con, "reviews", changes.reviews)
         insert_rows(con, "codings", changes.codings)
         _retire(con, changes.orphans)

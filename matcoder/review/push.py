@@ -23,9 +23,11 @@ from typing import Sequence
 
 from matcoder.codebook.loader import codebook_hash
 from matcoder.codebook.schema import Codebook
+from matcoder.privacy.pseudonymise import WarehouseNames
 from matcoder.review.client import LabelStudio
 from matcoder.review.config import TEXT, config_hash, label_config, weight_tag
 from matcoder.review.server import ReviewError
+from matcoder.warehouse.connect import fetch_dicts
 from matcoder.warehouse.filters import Condition, where_sql
 from matcoder.warehouse.load import now
 
@@ -148,19 +150,17 @@ def _candidates(con, ls: LabelStudio, pid: int, opts: PushOptions) -> list[str]:
 
 
 def _excerpt_rows(con, excerpt_ids: Sequence[str]) -> list[dict]:
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS push_ids (excerpt_id VARCHAR, pos INTEGER)")
-    con.execute("DELETE FROM push_ids")
-    con.executemany("INSERT INTO push_ids VALUES (?, ?)", [(e, i) for i, e in enumerate(excerpt_ids)])
-    cur = con.execute("""
+    """The excerpts with their case attributes and model proposals, in the given order."""
+    ids = list(excerpt_ids)
+    return fetch_dicts(con, """
         SELECT e.excerpt_id, e.interview_id, e.text, e.question, i.coder, i.pseudonym, i.n_schools, i.n_pupils,
                i.phase, i.school_type, i.geography, i.grew_rapidly, i.strategy_cluster, i.performance,
                list({'code': c.code_id, 'weight': c.weight, 'score': c.score, 'source': c.source,
                      'flag': c.needs_review} ORDER BY c.code_id) FILTER (WHERE c.code_id IS NOT NULL) AS proposals
-        FROM push_ids p JOIN excerpts e USING (excerpt_id) JOIN interviews i USING (interview_id)
+        FROM excerpts e JOIN interviews i USING (interview_id)
         LEFT JOIN codings c ON c.excerpt_id = e.excerpt_id AND c.source <> 'human'
-        GROUP BY ALL ORDER BY min(p.pos)""")
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+        WHERE e.excerpt_id IN (SELECT unnest(?::VARCHAR[]))
+        GROUP BY ALL ORDER BY min(list_position(?::VARCHAR[], e.excerpt_id))""", [ids, ids])
 
 
 def prediction(row: dict, book: Codebook) -> dict:
@@ -189,9 +189,9 @@ def _proposals_text(row: dict) -> str:
     return "\n".join(lines) or "no codes proposed"
 
 
-def task(row: dict, book: Codebook, shareable) -> dict:
-    return {"data": {"excerpt_id": row["excerpt_id"], "text": shareable(row, "text"),
-                     "question": shareable(row, "question") or "(no question: the answer opens the interview)",
+def task(row: dict, book: Codebook, names: WarehouseNames) -> dict:
+    return {"data": {"excerpt_id": row["excerpt_id"], "text": names.shareable(row, "text"),
+                     "question": names.shareable(row, "question") or "(no question: the answer opens the interview)",
                      "case": case_line(row), "proposals": _proposals_text(row)},
             "predictions": [prediction(row, book)]}
 
@@ -213,12 +213,12 @@ def _refresh(con, ls: LabelStudio, pid: int, book: Codebook) -> int:
     return len(stale)
 
 
-def push(con, ls: LabelStudio, book: Codebook, opts: PushOptions, shareable=None) -> PushResult:
+def push(con, ls: LabelStudio, book: Codebook, opts: PushOptions) -> PushResult:
     """Push excerpts chosen by ``opts``; each batch is recorded as soon as the server has
     it, so an interrupted push resumes without duplicates."""
     if opts.strategy not in STRATEGIES:
         raise ReviewError(f"unknown strategy {opts.strategy!r}: choose one of {', '.join(STRATEGIES)}")
-    shareable = shareable or (lambda row, key: row[key])
+    names = WarehouseNames(con)  # excerpt text leaves pseudonymised, always
     versions = Counter(v for (v,) in con.execute("SELECT coder FROM interviews").fetchall())
     current = versions.most_common(1)[0][0] if versions else None
     pid = _ensure_project(con, ls, book, opts.project, current)
@@ -227,7 +227,7 @@ def push(con, ls: LabelStudio, book: Codebook, opts: PushOptions, shareable=None
     ids = _candidates(con, ls, pid, opts)
     for start in range(0, len(ids), BATCH):
         rows = _excerpt_rows(con, ids[start:start + BATCH])
-        task_ids = ls.import_tasks(pid, [task(r, book, shareable) for r in rows])
+        task_ids = ls.import_tasks(pid, [task(r, book, names) for r in rows])
         stamp = now()
         con.executemany("INSERT INTO review_tasks VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [(ls.url, pid, r["excerpt_id"], t, r["coder"], opts.strategy, stamp)

@@ -86,8 +86,8 @@ def _write_env(path: Path, values: dict[str, str]) -> None:
 
 
 def ensure_credentials(data_dir: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> dict[str, str]:
-    """The data directory's ``.env``, created with fresh secrets the first time. Host
-    and port are remembered there so that clients find the server."""
+    """The data directory's ``.env``, created with fresh secrets the first time. The
+    host and port of this start are recorded there so that clients find the server."""
     path = _env_file(data_dir)
     values = _read_env(path)
     wanted = {
@@ -95,8 +95,8 @@ def ensure_credentials(data_dir: Path, host: str = "127.0.0.1", port: int = DEFA
         "LABEL_STUDIO_PASSWORD": values.get("LABEL_STUDIO_PASSWORD") or secrets.token_urlsafe(18),
         "LABEL_STUDIO_USER_TOKEN": values.get("LABEL_STUDIO_USER_TOKEN") or secrets.token_hex(20),
         "SECRET_KEY": values.get("SECRET_KEY") or secrets.token_urlsafe(48),
-        "MATCODER_LS_HOST": values.get("MATCODER_LS_HOST") or host,
-        "MATCODER_LS_PORT": values.get("MATCODER_LS_PORT") or str(port),
+        "MATCODER_LS_HOST": host,
+        "MATCODER_LS_PORT": str(port),
     }
     if wanted != values or (path.stat().st_mode & 0o077):
         _write_env(path, {**values, **wanted})
@@ -199,9 +199,6 @@ def start(data_dir: Path = DEFAULT_DATA_DIR, host: str = "127.0.0.1", port: int 
     previous = _read_env(_env_file(data_dir))
     port = port or int(previous.get("MATCODER_LS_PORT", DEFAULT_PORT))
     values = ensure_credentials(data_dir, host, port)
-    if values["MATCODER_LS_PORT"] != str(port) or values["MATCODER_LS_HOST"] != host:
-        values = {**values, "MATCODER_LS_PORT": str(port), "MATCODER_LS_HOST": host}
-        _write_env(_env_file(data_dir), {**_read_env(_env_file(data_dir)), **values})
     if port_in_use(host, port):
         raise ReviewError(f"port {port} on {host} is already in use: choose another with --port")
     exe = label_studio_bin()

@@ -1,4 +1,4 @@
-"""Rows to the terminal or a file: an aligned table, CSV or JSON."""
+"""Command output: data as indented JSON; rows as an aligned table, CSV or JSON."""
 from __future__ import annotations
 
 import csv
@@ -15,6 +15,10 @@ def _plain(value):
     if isinstance(value, Decimal):
         return float(value)
     return value
+
+
+def print_json(data) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
 def render(columns: Sequence[str], rows: Sequence[tuple], fmt: str, width: int = 80) -> str:
