@@ -251,7 +251,7 @@ def test_server_down_or_token_wrong_is_one_message_and_nothing_written(ls, round
     assert q(wh, "SELECT (SELECT count(*) FROM review_tasks), (SELECT count(*) FROM codings)") == before
 
 
-def test_serve_status_and_stop_commands(ls, capsys):
+def test_serve_status_reports_the_running_server(ls, capsys):
     code, out, _ = cli(capsys, "review", "serve", "--status", "--data-dir", str(ls.data_dir))
     state = json.loads(out)
     assert code == 0 and state["answering"] and state["url"] == ls.url
