@@ -68,11 +68,14 @@ def test_counts_match_direct_sql(wh, capsys):
                    "GROUP BY 1, 2 ORDER BY 1, 2")
     assert [(r["case"], r["area"], r["weighted"], r["mean_weight"]) for r in profile] == [tuple(w) for w in want]
     assert all(r["devolved"] + r["shared"] + r["centralised"] == r["weighted"] for r in profile)
-    pairs = {(r["code_a"], r["code_b"]): r["excerpts"] for r in query(capsys, wh, "co_occurrence")}
-    want = dict(((a, b), n) for a, b, n in sql(wh, "SELECT a.code_id, b.code_id, count(DISTINCT a.excerpt_id) FROM codings a "
-                                                  "JOIN codings b ON a.excerpt_id = b.excerpt_id AND a.code_id < b.code_id "
-                                                  "GROUP BY 1, 2"))
-    assert pairs == want
+    pair_sql = ("SELECT a.code_id, b.code_id, count(DISTINCT a.excerpt_id), count(DISTINCT e.interview_id) FROM codings a "
+                "JOIN codings b ON a.excerpt_id = b.excerpt_id AND a.code_id < b.code_id JOIN excerpts e "
+                "ON e.excerpt_id = a.excerpt_id JOIN interviews i USING (interview_id) WHERE true {} GROUP BY 1, 2")
+    for args, extra in (((), ""), (("--param", "family=area"), "AND a.code_id LIKE 'area.%' AND b.code_id LIKE 'area.%'"),
+                        (("--where", "cluster=2"), "AND i.strategy_cluster = 2")):
+        pairs = {(r["code_a"], r["code_b"]): (r["excerpts"], r["cases"]) for r in query(capsys, wh, "co_occurrence", *args)}
+        want = {(a, b): (n, m) for a, b, n, m in sql(wh, pair_sql.format(extra))}
+        assert pairs == want and len(pairs) > 3 and any(n > m for n, m in pairs.values()), args
     stages = query(capsys, wh, "breakpoints_by_stage")
     assert stages and all(r["growth_stage"] in {"growth.starter", "growth.established", "growth.national",
                                                 "growth.system_leader"} for r in stages)
