@@ -2,7 +2,8 @@
 
 Each task does its own I/O and one call into the plain-Python core. Tasks pass ids
 and paths; text travels through the run's staging files. Only ``load`` writes to the
-warehouse, one interview per transaction, under the run lock.
+warehouse, under the run lock: an interview it already holds is replaced or recoded in
+its own transaction; new interviews go in batches, each batch one transaction.
 """
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ class FileOutcome:
     problem: str | None = None
     excerpts: int = 0
     codings: int = 0
+    new: bool = False  # not in the warehouse when the run read it
 
 
 @dataclass
@@ -121,6 +123,7 @@ def _ingest_one(path: Path, config: RunConfig, plan: Plan, staging: Staging, con
     staging.put_transcript(transcript)
     outcome = FileOutcome(path.name, "loaded", interview_id=transcript.interview_id)
     state = wl.interview_state(con, transcript.interview_id)
+    outcome.new = state is None
     if state and state[0] == transcript.content_hash:
         same_coder = state[1] == plan.coder and state[2] == plan.book_hash
         outcome.outcome = "unchanged" if same_coder else "recoded"
@@ -181,36 +184,66 @@ def code(interview_ids: list[str], config: RunConfig, plan: Plan) -> dict[str, i
 
 def _load_one(con, outcome: FileOutcome, plan: Plan, staging: Staging) -> None:
     transcript = staging.transcript(outcome.interview_id)
-    when = wl.now()
-    row = records.interview_row(transcript, plan.cases.get(transcript.interview_id), plan.coder,
-                                plan.book_hash, plan.run_id, when)
+    row = _interview_row(transcript, plan)
     if outcome.outcome == "unchanged":
         wl.update_attributes(con, row)
     else:
-        codings = records.coding_rows(staging.suggestions(transcript.interview_id), plan.book_hash,
-                                      plan.run_id, when)
+        codings = _coding_rows(transcript.interview_id, plan, staging, row.loaded_at)
         excerpts = staging.excerpts(transcript.interview_id)
         if outcome.outcome == "recoded" and wl.excerpt_ids(con, transcript.interview_id) == {
                 e.excerpt_id for e in excerpts}:
             wl.recode_interview(con, row, codings)
-        else:  # new or changed transcript, or segmentation that no longer matches: replace it all
+        else:  # changed transcript, or segmentation that no longer matches: replace it all
             outcome.outcome = "loaded"
             wl.replace_interview(con, row, records.turn_rows(transcript), records.excerpt_rows(excerpts), codings)
         outcome.codings = len(codings)
     wl.record_file(con, plan.run_id, outcome.source_file, outcome.outcome)
 
 
+def _interview_row(transcript, plan: Plan) -> wl.InterviewRow:
+    return records.interview_row(transcript, plan.cases.get(transcript.interview_id), plan.coder,
+                                 plan.book_hash, plan.run_id, wl.now())
+
+
+def _coding_rows(interview_id: str, plan: Plan, staging: Staging, when) -> list:
+    return records.coding_rows(staging.suggestions(interview_id), plan.book_hash, plan.run_id, when)
+
+
+def _new_interview(outcome: FileOutcome, plan: Plan, staging: Staging) -> wl.NewInterview:
+    transcript = staging.transcript(outcome.interview_id)
+    row = _interview_row(transcript, plan)
+    codings = _coding_rows(transcript.interview_id, plan, staging, row.loaded_at)
+    outcome.codings = len(codings)
+    return wl.NewInterview(row, records.turn_rows(transcript),
+                           records.excerpt_rows(staging.excerpts(transcript.interview_id)), codings,
+                           outcome.source_file)
+
+
+NEW_BATCH_EXCERPTS = 1000  # new interviews per transaction: about this many excerpts
+
+
 @task(name="load", **TASK)
 def load(outcomes: list[FileOutcome], config: RunConfig, plan: Plan) -> list[FileOutcome]:
-    """Write each interview in its own transaction (replace, recode, or refresh attributes).
-    The connection is given up between interviews every few seconds so that read-only
-    commands keep working during a long load."""
+    """Write the run's interviews: each one the warehouse holds in its own transaction
+    (replace, recode, or refresh attributes), new ones in batches of about
+    ``NEW_BATCH_EXCERPTS`` excerpts, each batch one transaction. The connection is given
+    up between transactions every few seconds so that read-only commands keep working
+    during a long load."""
     staging = Staging(Path(plan.staging))
     writer = TimeSharedWriter(Path(config.warehouse))
+    batch: list[wl.NewInterview] = []
     try:
         for outcome in outcomes:
-            if outcome.outcome != "rejected":
+            if outcome.outcome == "rejected":
+                continue
+            if outcome.new and outcome.outcome == "loaded":
+                batch.append(_new_interview(outcome, plan, staging))
+                if sum(len(b.excerpts) for b in batch) >= NEW_BATCH_EXCERPTS:
+                    wl.insert_new_interviews(writer.get(), batch, plan.run_id)
+                    batch = []
+            else:
                 _load_one(writer.get(), outcome, plan, staging)
+        wl.insert_new_interviews(writer.get(), batch, plan.run_id)
     finally:
         writer.close()
     return outcomes

@@ -131,6 +131,28 @@ def test_a_failing_load_rolls_back_the_whole_interview(tmp_path: Path):
     assert con.execute("SELECT count(*) FROM codings").fetchone()[0] == 1
 
 
+def test_a_batch_of_new_interviews_lands_whole_or_not_at_all(tmp_path: Path):
+    con = fresh(tmp_path / "w.duckdb")
+    wl.start_run(con, "r1", "/round", "h", "rules.v1", "0")
+
+    def new(iid, codings=None):
+        turns, ex, cod = rows(iid)
+        return wl.NewInterview(interview(iid), turns, ex, cod if codings is None else codings, f"{iid}.txt")
+
+    dup = rows("m3")[2] * 2  # the same coding_id twice: the primary key refuses the batch
+    with pytest.raises(duckdb.ConstraintException):
+        wl.insert_new_interviews(con, [new("m2"), new("m3", dup)], "r1")
+    for table in ("interviews", "turns", "excerpts", "codings", "run_files"):
+        assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+    wl.insert_new_interviews(con, [new("m2"), new("m3")], "r1")
+    assert con.execute("SELECT interview_id, count(*) FROM excerpts GROUP BY 1 ORDER BY 1").fetchall() == [
+        ("m2", 1), ("m3", 1)]
+    assert con.execute("SELECT count(*) FROM codings").fetchone()[0] == 2
+    assert con.execute("SELECT source_file, outcome FROM run_files ORDER BY 1").fetchall() == [
+        ("m2.txt", "loaded"), ("m3.txt", "loaded")]
+    assert run_checks(con) == {}
+
+
 def test_checks_find_violations(tmp_path: Path):
     con = fresh(tmp_path / "w.duckdb")
     turns, ex, cod = rows()
