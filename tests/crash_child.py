@@ -24,10 +24,29 @@ def shared(db: str, versions) -> None:
                     wl.replace_interview(writer.get(), interview, turns, excerpts, codings)
 
 
+def new_batches(db: str, version) -> None:
+    """New interviews as the flow loads them (batches, one transaction each); once all
+    are in, remove them one by one and start again."""
+    con = duckdb.connect(db)
+    print("started", flush=True)
+    while True:
+        present = {iid for (iid,) in con.execute("SELECT interview_id FROM interviews").fetchall()}
+        todo = [v for v in version if v[0].interview_id not in present]
+        if not todo:
+            for interview, *_ in version:
+                wl.remove_interview(con, interview.interview_id)
+            continue
+        for i in range(0, len(todo), 4):
+            wl.insert_new_interviews(con, [wl.NewInterview(iv, t, e, c, iv.source_file)
+                                           for iv, t, e, c in todo[i:i + 4]], "crash-test")
+
+
 def main(db: str, rows_file: str, mode: str) -> None:
     versions = pickle.loads(Path(rows_file).read_bytes())
     if mode == "shared":
         return shared(db, versions)
+    if mode == "new":
+        return new_batches(db, versions[0])
     con = duckdb.connect(db)
     print("started", flush=True)
     while True:

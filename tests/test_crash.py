@@ -118,6 +118,27 @@ def test_a_load_killed_at_random_points_50_times_loses_and_duplicates_nothing(tm
     assert state(db) == state(clean) == allowed[0]  # "once" loads the round as delivered
 
 
+def test_batches_of_new_interviews_killed_at_random_points_leave_no_interview_half_written(tmp_path: Path):
+    version = versions()[0]
+    rows = tmp_path / "rows.pickle"
+    rows.write_bytes(pickle.dumps([version]))
+    allowed = expected(version)
+    db = tmp_path / "w.duckdb"
+    fresh_warehouse(db)
+    rng = random.Random(20261124)
+    counts = set()
+    for _ in range(15):
+        proc = child(db, rows, "new")
+        assert proc.stdout.readline().strip() == "started"
+        time.sleep(rng.uniform(0.0, 1.5))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        current = state(db)
+        assert all(got == allowed[iid] for iid, got in current.items()), "an interview is half written"
+        counts.add(len(current))
+    assert len(counts - {0, len(allowed)}) >= 3  # most kills landed mid-round, not only at its ends
+
+
 def test_while_a_run_writes_a_second_run_is_refused_by_name_and_readers_keep_working(tmp_path: Path, capsys):
     from matcoder.cli import main
 
