@@ -88,6 +88,16 @@ def child(db: Path, rows: Path, mode: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, text=True, env=env)
 
 
+def killed(db: Path, rows: Path, mode: str, after: float) -> dict[str, tuple[frozenset, frozenset]]:
+    """Start a loading child, SIGKILL it ``after`` seconds into its work, return the state."""
+    proc = child(db, rows, mode)
+    assert proc.stdout.readline().strip() == "started"
+    time.sleep(after)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return state(db)
+
+
 def test_a_load_killed_at_random_points_50_times_loses_and_duplicates_nothing(tmp_path: Path):
     both = versions()
     rows = tmp_path / "rows.pickle"
@@ -98,12 +108,7 @@ def test_a_load_killed_at_random_points_50_times_loses_and_duplicates_nothing(tm
     rng = random.Random(20261123)
     seen_partial_rounds = 0
     for _ in range(KILLS):
-        proc = child(db, rows, "forever")
-        assert proc.stdout.readline().strip() == "started"
-        time.sleep(rng.uniform(0.0, 1.2))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        current = state(db)
+        current = killed(db, rows, "forever", rng.uniform(0.0, 1.2))
         for iid, got in current.items():
             assert got in (allowed[0][iid], allowed[1][iid]), f"{iid} is half written"
         seen_partial_rounds += len({(got == allowed[0][iid]) for iid, got in current.items()}) > 1
@@ -128,12 +133,7 @@ def test_batches_of_new_interviews_killed_at_random_points_leave_no_interview_ha
     rng = random.Random(20261124)
     counts = set()
     for _ in range(15):
-        proc = child(db, rows, "new")
-        assert proc.stdout.readline().strip() == "started"
-        time.sleep(rng.uniform(0.0, 1.5))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        current = state(db)
+        current = killed(db, rows, "new", rng.uniform(0.0, 1.5))
         assert all(got == allowed[iid] for iid, got in current.items()), "an interview is half written"
         counts.add(len(current))
     assert len(counts - {0, len(allowed)}) >= 3  # most kills landed mid-round, not only at its ends
