@@ -26,16 +26,17 @@ def rules_dev_table() -> str:
 
 
 HELD_OUT = ROOT / "models" / "eval" / "heldout.jsonl"
+HELD_OUT_LONG = ROOT / "models" / "eval" / "heldout_long.jsonl"
 
 
 def _fmt(x) -> str:
     return "–" if x is None else f"{x:.2f}"
 
 
-def coder_comparison() -> str:
-    """Rules vs embeddings vs ensemble on the held-out set, per family."""
+def coder_comparison(path: Path = HELD_OUT) -> str:
+    """Rules vs embeddings vs ensemble on a held-out set, per family."""
     book = default_codebook()
-    gold = read_coded(HELD_OUT)
+    gold = read_coded(path)
     reports = {}
     for name in ("rules.v1", "embed.v1", "ensemble.v1"):
         predicted = coded_by(get_coder(name, book), gold)
@@ -55,7 +56,8 @@ def coder_comparison() -> str:
     return "\n".join(lines) + "\n"
 
 
-SECTIONS = {"rules-dev-table": rules_dev_table, "coder-comparison": coder_comparison}
+SECTIONS = {"rules-dev-table": rules_dev_table, "coder-comparison": coder_comparison,
+            "coder-comparison-long": lambda: coder_comparison(HELD_OUT_LONG)}
 
 
 def refreshed(text: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from matcoder.cli import main
-from matcoder.models.evaluation import cohen_kappa, evaluate, krippendorff_alpha, quadratic_kappa
+from matcoder.models.evaluation import cohen_kappa, evaluate, krippendorff_alpha, quadratic_kappa, read_coded
 
 
 def test_cohen_kappa_textbook_example():
@@ -57,3 +57,20 @@ def test_cli_compares_human_coders(tmp_path: Path, capsys):
                  "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert {c["code"]: c["precision"] for c in report["codes"]}["area.workforce"] == 0.5
+
+
+def test_held_out_sets_share_no_text_with_training_material_and_use_only_codebook_codes():
+    from matcoder.codebook.loader import default_codebook
+
+    book = default_codebook()
+    eval_dir = Path(__file__).resolve().parent.parent / "models" / "eval"
+    training = {" ".join(t.split()).lower() for t in
+                [e.text for c in book.codes() for e in c.examples]
+                + [line.text for line in read_coded(eval_dir / "dev.jsonl").values()]}
+    for name in ("heldout.jsonl", "heldout_long.jsonl"):
+        held = read_coded(eval_dir / name)
+        assert len(held) >= 16, name
+        for item in held.values():
+            assert " ".join(item.text.split()).lower() not in training, (name, item.id)
+            assert {c.code for c in item.codes} <= set(book.ids()), (name, item.id)  # no codes: a true negative
+            assert all(c.weight is None or c.code.startswith("area.") for c in item.codes), (name, item.id)
