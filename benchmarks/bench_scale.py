@@ -62,7 +62,9 @@ def scale(db: Path, target: int) -> dict:
     t1 = time.perf_counter()
     build_index(con)
     index_s = time.perf_counter() - t1
-    return {**counts(con), "scale_up_s": round(load_s, 1), "fts_index_s": round(index_s, 1)}
+    result = {**counts(con), "scale_up_s": round(load_s, 1), "fts_index_s": round(index_s, 1)}
+    con.close()
+    return result
 
 
 REVIEWED_EVERY = 50
@@ -81,7 +83,6 @@ def add_reviews(con) -> None:
 def counts(con) -> dict:
     n = con.execute("SELECT (SELECT count(*) FROM interviews), (SELECT count(*) FROM excerpts), "
                     "(SELECT count(*) FROM codings), (SELECT count(*) FROM reviewed_excerpts)").fetchone()
-    con.close()
     return {"interviews": n[0], "excerpts": n[1], "codings": n[2], "reviewed_excerpts": n[3]}
 
 
@@ -123,7 +124,8 @@ def main() -> None:
         if args.reuse:
             if not (args.keep and db.exists()):
                 raise SystemExit("--reuse needs --keep FILE naming a warehouse scaled up earlier")
-            result = counts(duckdb.connect(str(db), read_only=True))
+            with duckdb.connect(str(db), read_only=True) as con:
+                result = counts(con)
         else:
             env = dict(os.environ, PREFECT_HOME=str(Path(tmp) / "prefect"))
             subprocess.run([str(ROOT / ".venv" / "bin" / "matcoder"), "run", str(ROOT / "transcripts_sample"),

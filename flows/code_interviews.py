@@ -232,15 +232,17 @@ def load(outcomes: list[FileOutcome], config: RunConfig, plan: Plan) -> list[Fil
     staging = Staging(Path(plan.staging))
     writer = TimeSharedWriter(Path(config.warehouse))
     batch: list[wl.NewInterview] = []
+    batch_excerpts = 0
     try:
         for outcome in outcomes:
             if outcome.outcome == "rejected":
                 continue
             if outcome.new and outcome.outcome == "loaded":
                 batch.append(_new_interview(outcome, plan, staging))
-                if sum(len(b.excerpts) for b in batch) >= NEW_BATCH_EXCERPTS:
+                batch_excerpts += len(batch[-1].excerpts)
+                if batch_excerpts >= NEW_BATCH_EXCERPTS:
                     wl.insert_new_interviews(writer.get(), batch, plan.run_id)
-                    batch = []
+                    batch, batch_excerpts = [], 0
             else:
                 _load_one(writer.get(), outcome, plan, staging)
         wl.insert_new_interviews(writer.get(), batch, plan.run_id)

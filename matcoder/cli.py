@@ -34,9 +34,6 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
 
 
-_print_json = print_json
-
-
 def _summary_text(s: dict) -> str:
     w = s["warehouse"]
     lines = [
@@ -82,7 +79,7 @@ def cmd_run(args) -> int:
                        quiet=args.quiet)
     summary = code_interviews(config)
     if args.json:
-        _print_json(summary)
+        print_json(summary)
     else:
         print(_summary_text(summary))
     if summary["check_failures"]:
@@ -119,7 +116,7 @@ def cmd_codebook_show(args) -> int:
         code = book.code(args.code)
     except KeyError:
         raise UsageError(f"unknown code {args.code!r}; `matcoder codebook ids` lists them") from None
-    _print_json(code.model_dump(mode="json"))
+    print_json(code.model_dump(mode="json"))
     return 0
 
 
@@ -154,7 +151,7 @@ def cmd_evaluate(args) -> int:
 
         if len(args.coders) < 2:
             raise UsageError("--coders needs two or more files")
-        _print_json(agreement([{k: as_codes(v) for k, v in read_coded(Path(p)).items()} for p in args.coders],
+        print_json(agreement([{k: as_codes(v) for k, v in read_coded(Path(p)).items()} for p in args.coders],
                               book.ids()))
         return 0
     if not args.gold:
@@ -169,7 +166,7 @@ def cmd_evaluate(args) -> int:
         predicted = coded_by(get_coder(args.coder, book), gold)
     report = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids())
     if args.format == "json":
-        _print_json(report.to_json())
+        print_json(report.to_json())
     else:
         sys.stdout.write(markdown(report) if args.format == "markdown" else table(report))
     return 0
@@ -193,7 +190,7 @@ def cmd_train(args) -> int:
     meta["path"] = str(artefact.path)
     if not args.verbose:
         meta["codes"] = {c: m.get("cv", m) for c, m in meta["codes"].items()}
-    _print_json(meta)
+    print_json(meta)
     return 0
 
 
@@ -203,10 +200,10 @@ def cmd_warehouse_migrate(args) -> int:
 
     with connect(Path(args.warehouse), read_only=args.list) as con:
         if args.list:
-            _print_json([{"version": m.version, "name": m.name} for m in pending(con)])
+            print_json([{"version": m.version, "name": m.name} for m in pending(con)])
             return 0
         done = migrate(con, Path(args.warehouse))
-    _print_json({"applied": [f"{m.version:03d}_{m.name}" for m in done]})
+    print_json({"applied": [f"{m.version:03d}_{m.name}" for m in done]})
     return 0
 
 
@@ -216,7 +213,7 @@ def cmd_warehouse_check(args) -> int:
 
     with connect(Path(args.warehouse), read_only=True) as con:
         failures = run_checks(con)
-    _print_json({name: [list(map(str, r)) for r in rows[:20]] for name, rows in failures.items()})
+    print_json({name: [list(map(str, r)) for r in rows[:20]] for name, rows in failures.items()})
     return 1 if failures else 0
 
 
@@ -239,7 +236,7 @@ def cmd_privacy_check(args) -> int:
     with connect(Path(args.warehouse), read_only=True) as con:
         found = check_warehouse(con, args.interview, allow_list([Path(p) for p in args.allow]))
     if args.format == "json":
-        _print_json(found)
+        print_json(found)
     else:
         for f in found:
             print(f"{f['interview_id']}\t{f['candidate']}\t{f['context']}")
@@ -257,7 +254,7 @@ def cmd_audit(args) -> int:
         found = history(con, args.excerpt_id)
     if found is None:
         raise UsageError(f"excerpt {args.excerpt_id!r} is not in the warehouse (nor in its retired codings)")
-    _print_json(found)
+    print_json(found)
     return 0
 
 

@@ -1,5 +1,6 @@
-"""Opening the warehouse. Only the load step opens it read-write, one interview (one
-transaction) at a time; everything else opens it read-only for one operation."""
+"""Opening the warehouse. Writers (a run's load step, review push and pull, migrate,
+index) hold the run lock and open it read-write; everything else opens it read-only
+for one operation."""
 from __future__ import annotations
 
 import os
@@ -37,7 +38,7 @@ def _wait_s() -> float:
 
 def open_connection(path: Path, read_only: bool = False, wait: float | None = None) -> duckdb.DuckDBPyConnection:
     """Open the DuckDB file. DuckDB locks the file per process (one writer, or any number
-    of readers); a run's load step gives the file up between interviews, so a brief
+    of readers); a run's load step gives the file up between transactions, so a brief
     conflict is waited out (``MATCODER_LOCK_WAIT`` seconds, default 30) before it is an
     error that names the holder."""
     path = Path(path)

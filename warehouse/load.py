@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import astuple, dataclass, fields
 from datetime import datetime, timezone
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import duckdb
 
@@ -123,11 +124,23 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Any])
         os.unlink(path)
 
 
-def register_codes(con: duckdb.DuckDBPyConnection, codes: Sequence[CodeRow]) -> None:
+@contextmanager
+def transaction(con) -> Iterator[None]:
+    """One transaction: committed when the block ends, rolled back on any exception
+    (including KeyboardInterrupt), which then propagates."""
     con.execute("BEGIN TRANSACTION")
-    for code in codes:
-        con.execute("INSERT OR REPLACE INTO codes VALUES (?, ?, ?, ?, ?, ?)", list(astuple(code)))
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     con.execute("COMMIT")
+
+
+def register_codes(con: duckdb.DuckDBPyConnection, codes: Sequence[CodeRow]) -> None:
+    with transaction(con):
+        for code in codes:
+            con.execute("INSERT OR REPLACE INTO codes VALUES (?, ?, ?, ?, ?, ?)", list(astuple(code)))
 
 
 def start_run(con, run_id: str, source_dir: str, codebook_hash: str, coder: str, version: str) -> None:
@@ -187,18 +200,13 @@ def insert_new_interviews(con, batch: Sequence[NewInterview], run_id: str) -> No
     interview, the statements cost a 4,000-excerpt load most of its 10 s)."""
     if not batch:
         return
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         insert_rows(con, "interviews", [b.interview for b in batch])
         insert_rows(con, "turns", [t for b in batch for t in b.turns])
         insert_rows(con, "excerpts", [e for b in batch for e in b.excerpts])
         insert_rows(con, "codings", [c for b in batch for c in b.codings])
-        con.executemany("INSERT OR REPLACE INTO run_files VALUES (?, ?, 'loaded', NULL)",
-                        [[run_id, b.source_file] for b in batch])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        for b in batch:
+            record_file(con, run_id, b.source_file, "loaded")
 
 
 def replace_interview(con, interview: InterviewRow, turns: Sequence[TurnRow],
@@ -207,8 +215,7 @@ def replace_interview(con, interview: InterviewRow, turns: Sequence[TurnRow],
     excerpt survives unchanged (same id, same text) stay; the others move to
     ``retired_codings``. Returns how many human codings were retired."""
     iid = interview.interview_id
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("CREATE TEMP TABLE IF NOT EXISTS new_excerpts (excerpt_id VARCHAR, text VARCHAR)")
         con.execute("DELETE FROM new_excerpts")
         insert_rows(con, "new_excerpts", [_Pair(e.excerpt_id, e.text) for e in excerpts])
@@ -229,25 +236,15 @@ def replace_interview(con, interview: InterviewRow, turns: Sequence[TurnRow],
         insert_rows(con, "turns", turns)
         insert_rows(con, "excerpts", excerpts)
         insert_rows(con, "codings", codings)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return retired
-
 
 
 def recode_interview(con, interview: InterviewRow, codings: Sequence[CodingRow]) -> None:
     """Same transcript, new coder or codebook: replace model codings, keep the rest."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(_model_codings_of(interview.interview_id))
         insert_rows(con, "codings", codings)
         _set_attributes(con, interview, with_coder=True)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _set_attributes(con, interview: InterviewRow, with_coder: bool) -> None:
@@ -274,8 +271,7 @@ def remove_interview(con, interview_id: str) -> dict[str, int]:
     if interview_state(con, interview_id) is None:
         return {}
     in_interview = "excerpt_id IN (SELECT excerpt_id FROM excerpts WHERE interview_id = ?)"
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         counts = {
             "codings": con.execute(f"SELECT count(*) FROM codings WHERE {in_interview}", [interview_id]).fetchone()[0],
             "excerpts": con.execute("SELECT count(*) FROM excerpts WHERE interview_id = ?", [interview_id]).fetchone()[0],
@@ -286,10 +282,6 @@ def remove_interview(con, interview_id: str) -> dict[str, int]:
         con.execute(f"DELETE FROM codings WHERE {in_interview}", [interview_id])
         for table in ("excerpts", "turns", "interviews"):
             con.execute(f"DELETE FROM {table} WHERE interview_id = ?", [interview_id])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return counts
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from matcoder.errors import WarehouseError
+from matcoder.warehouse.load import transaction
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -89,12 +90,10 @@ def migrate(con: duckdb.DuckDBPyConnection, db_path: Path | None = None,
     _ensure_table(con)
     for m in todo:
         try:
-            con.execute("BEGIN TRANSACTION")
-            con.execute(m.sql)
-            con.execute("INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
-                        [m.version, m.name, m.checksum])
-            con.execute("COMMIT")
+            with transaction(con):
+                con.execute(m.sql)
+                con.execute("INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
+                            [m.version, m.name, m.checksum])
         except duckdb.Error as exc:
-            con.execute("ROLLBACK")
             raise WarehouseError(f"migration {m.path.name} failed: {exc}") from None
     return todo

@@ -117,20 +117,25 @@ def select(con, book: Codebook, codes: Sequence[str] = (), weights: Sequence[int
     return quotes
 
 
-def _weight_label(book: Codebook, weight: int | None) -> str:
-    return f"weight {weight} ({book.weight_level(weight).label.lower()})" if weight else ""
+INTRO = ("Reviewer-confirmed quotes first. Names are replaced by bracketed roles; an ellipsis marks a cut at a "
+         "sentence boundary.")
+
+
+def attribution(q: Quote, book: Codebook) -> str:
+    """The line under a quote: its citation, then weight and review status."""
+    weight = f"weight {q.weight} ({book.weight_level(q.weight).label.lower()})" if q.weight else ""
+    details = ", ".join(x for x in (weight, "reviewed" if q.reviewed else "") if x)
+    return q.citation + (f"; {details}" if details else "")
 
 
 def markdown(quotes: Sequence[Quote], book: Codebook, title: str = "Quote bank") -> str:
-    lines = [f"# {title}", "", f"{len(quotes)} quotes; reviewer-confirmed quotes first. Names are replaced by "
-             "bracketed roles; an ellipsis marks a cut at a sentence boundary.", ""]
+    lines = [f"# {title}", "", f"{len(quotes)} quotes. {INTRO}", ""]
     current = None
     for q in quotes:
         if q.code != current:
             current = q.code
             lines += [f"## {q.label} (`{q.code}`)", ""]
-        details = ", ".join(x for x in (_weight_label(book, q.weight), "reviewed" if q.reviewed else "") if x)
-        lines += [f"> {q.text}", ">", f"> — {q.citation}" + (f"; {details}" if details else ""), ""]
+        lines += [f"> {q.text}", ">", f"> — {attribution(q, book)}", ""]
     return "\n".join(lines)
 
 
@@ -152,17 +157,15 @@ def write_docx(quotes: Sequence[Quote], book: Codebook, path: Path, title: str =
 
     doc = Document()
     doc.add_heading(title, level=1)
-    doc.add_paragraph("Reviewer-confirmed quotes first. Names are replaced by bracketed roles; an ellipsis "
-                      "marks a cut at a sentence boundary.")
+    doc.add_paragraph(INTRO)
+    quote_style = "Quote" if "Quote" in [s.name for s in doc.styles] else None
     current = None
     for q in quotes:
         if q.code != current:
             current = q.code
             doc.add_heading(f"{q.label} ({q.code})", level=2)
-        para = doc.add_paragraph(style="Quote") if "Quote" in [s.name for s in doc.styles] else doc.add_paragraph()
-        run = para.add_run(f"“{q.text}”")
+        run = doc.add_paragraph(style=quote_style).add_run(f"“{q.text}”")
         run.italic = True
         run.font.size = Pt(11)
-        details = ", ".join(x for x in (_weight_label(book, q.weight), "reviewed" if q.reviewed else "") if x)
-        doc.add_paragraph(f"{q.citation}" + (f"; {details}" if details else ""))
+        doc.add_paragraph(attribution(q, book))
     doc.save(str(path))

@@ -57,10 +57,10 @@ def _short(code: str) -> str:
     return code.split(".", 1)[1].replace("_", " ")
 
 
-def heatmap(con, book: Codebook, basis: str) -> Figure:
+def heatmap(book: Codebook, rows: list[tuple]) -> Figure:
+    """``rows``: the ``centralisation_profile`` query's."""
     plt = _plt()
     areas = [c.id for c in book.families["area"].codes]
-    cols, rows = run_query(con, "centralisation_profile", {}, book, basis)
     cases = sorted({r[0] or "unlisted" for r in rows}, key=lambda c: (len(c), c))
     grid = [[float("nan")] * len(areas) for _ in cases]
     for case, area, _n, mean, *_ in rows:
@@ -156,11 +156,11 @@ def read_survey(path: Path, book: Codebook) -> dict[str, dict[str, float]]:
     return out
 
 
-def triangulation(con, book: Codebook, basis: str, survey: dict[str, dict[str, float]]) -> tuple[Figure, list]:
-    """Per area: interview-coded mean weight rescaled to 0-10 ((w - 1) * 5) beside the
-    survey's mean score, over the trusts that have both."""
+def triangulation(book: Codebook, rows: list[tuple], survey: dict[str, dict[str, float]]) -> tuple[Figure, list]:
+    """Per area: interview-coded mean weight (``rows`` of ``centralisation_profile``)
+    rescaled to 0-10 ((w - 1) * 5) beside the survey's mean score, over the trusts that
+    have both."""
     plt = _plt()
-    cols, rows = run_query(con, "centralisation_profile", {}, book, basis)
     coded = {(case, area): mean for case, area, _n, mean, *_ in rows}
     table = []
     for area in [c.id for c in book.families["area"].codes]:
@@ -185,11 +185,12 @@ def build(con, book: Codebook, out_dir: Path, basis: str = "effective", survey: 
     from matcoder.analysis.quotes import select
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    figures = [heatmap(con, book, basis), codes_by_cluster(con, book, basis),
+    _, profile = run_query(con, "centralisation_profile", {}, book, basis)
+    figures = [heatmap(book, profile), codes_by_cluster(con, book, basis),
                codes_by_size(con, book, basis), breakpoints(con, book, basis)]
     tri_table = None
     if survey:
-        fig, tri_table = triangulation(con, book, basis, read_survey(survey, book))
+        fig, tri_table = triangulation(book, profile, read_survey(survey, book))
         figures.append(fig)
     for f in figures:
         (out_dir / f"{f.name}.png").write_bytes(f.png)
@@ -204,6 +205,8 @@ def build(con, book: Codebook, out_dir: Path, basis: str = "effective", survey: 
 
 
 def _html(book, figures, quotes, counts, basis, tri_table) -> str:
+    from matcoder.analysis.quotes import attribution
+
     e = html.escape
     parts = ["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
              "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; img-src data:; "
@@ -232,8 +235,6 @@ def _html(book, figures, quotes, counts, basis, tri_table) -> str:
         if q.code != current:
             current = q.code
             parts.append(f"<h3>{e(q.label)} <code>{e(q.code)}</code></h3>")
-        extra = f"; weight {q.weight}" if q.weight else ""
-        extra += "; reviewed" if q.reviewed else ""
-        parts.append(f"<blockquote>{e(q.text)}<div class='cite'>— {e(q.citation)}{extra}</div></blockquote>")
+        parts.append(f"<blockquote>{e(q.text)}<div class='cite'>— {e(attribution(q, book))}</div></blockquote>")
     parts.append("</section></body></html>")
     return "\n".join(parts)

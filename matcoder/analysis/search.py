@@ -1,6 +1,7 @@
 """Search over excerpts: full text (DuckDB's ``fts`` extension, BM25, English stemmer)
 and semantic (cosine similarity of all-MiniLM-L6-v2 embeddings to a query sentence),
-both filterable by code and case attribute. Results are pseudonymised.
+both filterable by code and case attribute. Rows carry the source text; whoever shows
+them pseudonymises it (``matcoder search`` does, per interview).
 
 The index and the extension are ``warehouse/fts.py``'s.
 """

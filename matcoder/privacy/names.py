@@ -12,8 +12,9 @@ from typing import Mapping
 from matcoder.cases import CaseRecord
 from matcoder.errors import InputFileError
 from matcoder.ingest.text import decode_bytes
+from matcoder.privacy.pseudonymise import ROLES as PSEUDONYM_ROLES
 
-ROLES = ("MAT", "school", "name", "place", "county", "organisation")
+ROLES = tuple(r for r in PSEUDONYM_ROLES if r not in ("CEO", "Interviewer"))  # speakers come from the transcript
 
 
 @dataclass(frozen=True)
@@ -49,13 +50,8 @@ def read_names_file(path: Path) -> list[NameRow]:
 
 def replace_names(con, rows: list[NameRow], sources: tuple[str, ...]) -> None:
     """Replace the names that came from ``sources`` in one transaction."""
-    from matcoder.warehouse.load import insert_rows
+    from matcoder.warehouse.load import insert_rows, transaction
 
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(f"DELETE FROM case_names WHERE source IN ({', '.join('?' * len(sources))})", list(sources))
         insert_rows(con, "case_names", rows)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise

@@ -8,9 +8,6 @@ from matcoder.errors import UsageError
 from matcoder.output import print_json
 
 
-_print_json = print_json
-
-
 def _activity(name: str) -> str:
     return f"review-{name}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
 
@@ -24,7 +21,7 @@ def cmd_serve(args) -> int:
         return 0
     if args.status:
         state = server.status(data_dir)
-        _print_json(state)
+        print_json(state)
         return 0 if state.get("answering") else 1
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: Label Studio will listen on {args.host}, not only on this machine")
@@ -72,7 +69,7 @@ def cmd_push(args) -> int:
     ls.whoami()  # fail before the warehouse is opened for writing
     with writer(Path(args.warehouse), _activity("push")) as con:
         result = push(con, ls, book, opts)
-    _print_json(result.__dict__)
+    print_json(result.__dict__)
     return 0
 
 
@@ -86,7 +83,7 @@ def cmd_pull(args) -> int:
     ls.whoami()
     with writer(Path(args.warehouse), _activity("pull")) as con:
         result = pull(con, ls, book, args.project, full=args.full)
-    _print_json(result.__dict__)
+    print_json(result.__dict__)
     return 0
 
 
@@ -98,7 +95,7 @@ def cmd_agreement(args) -> int:
     with connect(Path(args.warehouse), read_only=True) as con:
         out = report(con, load_codebook(args.codebook), args.sample)
     if args.format == "json":
-        _print_json(out)
+        print_json(out)
     else:
         print(agreement_table(out), end="")
     return 0
@@ -136,7 +133,7 @@ def cmd_disagreements(args) -> int:
     from matcoder.warehouse.connect import connect
 
     with connect(Path(args.warehouse), read_only=True) as con:
-        _print_json(disagreements(con))
+        print_json(disagreements(con))
     return 0
 
 

@@ -26,7 +26,7 @@ from matcoder.review.client import LabelStudio
 from matcoder.review.config import code_of_weight_tag
 from matcoder.review.push import DEFAULT_PROJECT
 from matcoder.review.server import ReviewError
-from matcoder.warehouse.load import CODING_COLUMNS, CodingRow, insert_rows, now
+from matcoder.warehouse.load import CODING_COLUMNS, CodingRow, insert_rows, now, transaction
 
 AGENT = "labelstudio"
 MARGIN = timedelta(seconds=5)
@@ -190,8 +190,7 @@ def _plan_task(t: dict, stored: dict[int, tuple[str, str]], context, changes: _C
 
 def _write(con, server: str, pid: int, changes: _Changes, newest: str | None) -> None:
     """Everything a pull changes, in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         redone = changes.gone + [r.annotation_id for r in changes.reviews]
         if redone:
             con.execute("DELETE FROM reviews WHERE server = ? AND project_id = ? AND list_contains(?, annotation_id)",
@@ -206,10 +205,6 @@ def _write(con, server: str, pid: int, changes: _Changes, newest: str | None) ->
         if newest:
             con.execute("UPDATE review_projects SET pulled_until = greatest(coalesce(pulled_until, ''), ?) "
                         "WHERE server = ? AND project_id = ?", [newest, server, pid])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _retire(con, rows: list[CodingRow]) -> None:

@@ -28,7 +28,7 @@ from matcoder.review.client import LabelStudio
 from matcoder.review.config import TEXT, config_hash, label_config, weight_tag
 from matcoder.review.server import ReviewError
 from matcoder.warehouse.connect import fetch_dicts
-from matcoder.warehouse.filters import Condition, where_sql
+from matcoder.warehouse.filters import Condition, code_sql, where_sql
 from matcoder.warehouse.load import now
 
 STRATEGIES = ("uncertain", "random", "filter")
@@ -126,10 +126,10 @@ def _candidates(con, ls: LabelStudio, pid: int, opts: PushOptions) -> list[str]:
     if opts.interviews:
         where += f" AND e.interview_id IN ({', '.join('?' * len(opts.interviews))})"
         params += list(opts.interviews)
-    if opts.codes:
-        where += (" AND EXISTS (SELECT 1 FROM effective_codings c WHERE c.excerpt_id = e.excerpt_id AND "
-                  f"c.code_id IN ({', '.join('?' * len(opts.codes))}))")
-        params += list(opts.codes)
+    match, code_values = code_sql(opts.codes, "c.code_id")
+    if match:
+        where += f" AND EXISTS (SELECT 1 FROM effective_codings c WHERE c.excerpt_id = e.excerpt_id AND {match})"
+        params += code_values
     rows = con.execute(f"""
         SELECT e.excerpt_id,
                coalesce(bool_or(c.needs_review), false) AS flagged,
