@@ -113,6 +113,58 @@ def test_human_codings_win_and_the_model_basis_compares(wh, capsys, tmp_path):
     assert {r["excerpt_id"] for r in human} == {excerpt}
 
 
+def test_co_occurrence_summary_follows_every_change_and_is_filled_on_upgrade(wh, capsys, tmp_path):
+    """co_occurrence reads code_pairs, kept per interview by the writers: a write that
+    bypasses them is caught by the warehouse check, and refreshing puts it right."""
+    from matcoder.warehouse.checks import run_checks
+    from matcoder.warehouse.load import refresh_code_pairs, remove_interview
+    from matcoder.warehouse.migrate import migrate
+
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(wh, copy)
+    con = duckdb.connect(str(copy))
+    excerpt, interview = con.execute("SELECT excerpt_id, interview_id FROM excerpts JOIN codings USING (excerpt_id) "
+                                     "GROUP BY ALL HAVING count(*) >= 2 ORDER BY 1 LIMIT 1").fetchone()
+    now = datetime(2026, 11, 23)
+    con.execute("INSERT INTO reviews VALUES ('s', 1, 1, 1, ?, 'rev@example.org', false, 2, ?, 'x', ?)", [excerpt, now, now])
+    for k, code in enumerate(("area.governance", "ceo.strategic_enabler")):
+        con.execute("INSERT INTO codings (coding_id, excerpt_id, code_id, weight, score, source, agent, agent_version, "
+                    "codebook_hash, run_id, reviewer, created_at, evidence, needs_review) VALUES "
+                    "(?, ?, ?, NULL, NULL, 'human', 'labelstudio', 'project-1', 'x', NULL, 'rev@example.org', ?, NULL, "
+                    "false)", [f"h{k}", excerpt, code, now])
+    assert "code_pairs_current" in run_checks(con)  # written past the writers: stale, and the check says so
+    refresh_code_pairs(con, [interview])
+    assert run_checks(con) == {}
+    con.close()
+    pair = ("area.governance", "ceo.strategic_enabler")
+    human = {(r["code_a"], r["code_b"]): (r["excerpts"], r["cases"])
+             for r in query(capsys, copy, "co_occurrence", "--basis", "human")}
+    assert human == {pair: (1, 1)}
+    direct = ("SELECT count(*) FROM (SELECT excerpt_id FROM effective_codings WHERE code_id IN {} "
+              "GROUP BY 1 HAVING count(DISTINCT code_id) = 2)")
+    effective = {(r["code_a"], r["code_b"]): r["excerpts"] for r in query(capsys, copy, "co_occurrence")}
+    model = {(r["code_a"], r["code_b"]): r["excerpts"] for r in query(capsys, copy, "co_occurrence", "--basis", "model")}
+    assert effective[pair] == sql(copy, direct.format(pair))[0][0] >= 1
+    assert effective != model and sum(effective.values()) < sum(model.values())
+
+    con = duckdb.connect(str(copy))
+    before = con.execute("SELECT count(*) FROM code_pairs").fetchone()[0]
+    assert remove_interview(con, interview)
+    assert con.execute("SELECT count(*) FROM code_pairs WHERE interview_id = ?", [interview]).fetchone()[0] == 0
+    after = con.execute("SELECT count(*) FROM code_pairs").fetchone()[0]
+    assert 0 < after < before
+    assert run_checks(con) == {}
+    # a warehouse from before migration 005, with data: upgrading fills the summary
+    con.execute("DROP TABLE code_pairs")
+    con.execute("DROP MACRO TABLE code_pairs_of")
+    con.execute("DELETE FROM schema_migrations WHERE version = 5")
+    con.close()
+    con = duckdb.connect(str(copy))
+    assert [m.version for m in migrate(con, copy)] == [5]
+    assert con.execute("SELECT count(*) FROM code_pairs").fetchone()[0] == after and run_checks(con) == {}
+    con.close()
+
+
 def test_bad_parameters_are_usage_errors(wh, capsys):
     assert main(["query", "code_frequency", "--param", "attribute=text; DROP TABLE codings", "--warehouse", str(wh)]) == 2
     assert "not a case attribute" in capsys.readouterr().err

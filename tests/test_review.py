@@ -50,6 +50,12 @@ def cli(capsys, *args) -> tuple[int, str, str]:
     return code, out, err
 
 
+def checked(capsys, wh: str) -> tuple[int, dict]:
+    """`matcoder warehouse check`: exit code and the failing checks."""
+    code, out, _ = cli(capsys, "warehouse", "check", "--warehouse", wh)
+    return code, json.loads(out)
+
+
 def signup(url: str, invite_path: str, email: str, password: str) -> str:
     """A reviewer joins through the invite link, as in a browser; returns their API token."""
     s = requests.Session()
@@ -160,6 +166,13 @@ def test_push_annotate_pull_agreement(ls, round_wh, capsys):
     model_of = lambda e: {c for (c,) in q(round_wh, "SELECT code_id FROM codings WHERE source <> 'human' "
                                                     "AND excerpt_id = ?", [e])}
     assert effective(eid[SKIPPED]) == model_of(eid[SKIPPED]) != set()
+    # the co-occurrence summary follows the pull: the corrected excerpt's pair is a reviewer's
+    pair = tuple(sorted((new_area[0], "ceo.strategic_enabler")))
+    human_pairs = lambda: {(r["code_a"], r["code_b"]): r["excerpts"] for r in json.loads(
+        cli(capsys, "query", "co_occurrence", "--basis", "human", "--warehouse", wh, "--format", "json")[1])}
+    reviewed_pair = human_pairs().get(pair, 0)
+    assert reviewed_pair >= 1
+    assert checked(capsys, wh) == (0, {})
     # training learns from verdicts, including the rejection (an item with no codes)
     from matcoder.training import human_items
     from matcoder.warehouse.load import human_codings
@@ -187,6 +200,8 @@ def test_push_annotate_pull_agreement(ls, round_wh, capsys):
     code, out, _ = cli(capsys, "review", "pull", *base)
     assert json.loads(out)["verdicts"] == 1
     assert human(eid[CORRECTED], "admin@matcoder.local") == {new_area[0]: 2}
+    assert human_pairs().get(pair, 0) == reviewed_pair - 1  # the reviewer took the CEO code back
+    assert checked(capsys, wh) == (0, {})
 
     code, out, err = cli(capsys, "review", "agreement", "--warehouse", wh, "--format", "json")
     assert code == 0, err

@@ -205,6 +205,7 @@ def insert_new_interviews(con, batch: Sequence[NewInterview], run_id: str) -> No
         insert_rows(con, "turns", [t for b in batch for t in b.turns])
         insert_rows(con, "excerpts", [e for b in batch for e in b.excerpts])
         insert_rows(con, "codings", [c for b in batch for c in b.codings])
+        refresh_code_pairs(con, [b.interview.interview_id for b in batch])
         for b in batch:
             record_file(con, run_id, b.source_file, "loaded")
 
@@ -236,6 +237,7 @@ def replace_interview(con, interview: InterviewRow, turns: Sequence[TurnRow],
         insert_rows(con, "turns", turns)
         insert_rows(con, "excerpts", excerpts)
         insert_rows(con, "codings", codings)
+        refresh_code_pairs(con, [iid])
     return retired
 
 
@@ -244,6 +246,7 @@ def recode_interview(con, interview: InterviewRow, codings: Sequence[CodingRow])
     with transaction(con):
         con.execute(_model_codings_of(interview.interview_id))
         insert_rows(con, "codings", codings)
+        refresh_code_pairs(con, [interview.interview_id])
         _set_attributes(con, interview, with_coder=True)
 
 
@@ -282,7 +285,22 @@ def remove_interview(con, interview_id: str) -> dict[str, int]:
         con.execute(f"DELETE FROM codings WHERE {in_interview}", [interview_id])
         for table in ("excerpts", "turns", "interviews"):
             con.execute(f"DELETE FROM {table} WHERE interview_id = ?", [interview_id])
+        refresh_code_pairs(con, [interview_id])
     return counts
+
+
+def refresh_code_pairs(con, interview_ids: Sequence[str] | None) -> None:
+    """Recompute the ``code_pairs`` rows of these interviews (all of them: None) from
+    their codings and reviews. Every writer that changes either calls it inside its own
+    transaction, so the co-occurrence summary is never out of step with the codings."""
+    ids = None if interview_ids is None else sorted(set(interview_ids))
+    if ids == []:
+        return
+    if ids is None:
+        con.execute("DELETE FROM code_pairs")
+    else:
+        con.execute("DELETE FROM code_pairs WHERE list_contains(?, interview_id)", [ids])
+    con.execute("INSERT INTO code_pairs SELECT * FROM code_pairs_of(?)", [ids])
 
 
 def human_codings(con) -> list[tuple[str, str, str | None, str, str | None, int | None]]:

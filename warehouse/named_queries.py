@@ -7,14 +7,15 @@ A query file opens with a header::
 
 Value parameters are bound (``$name``; an empty default is NULL), never pasted into
 SQL. An ``(identifier)`` parameter names a column and is checked against the case
-attributes before it is substituted for ``{name}``. Three more placeholders:
+attributes before it is substituted for ``{name}``. Three more placeholders and a value:
 
 - ``{codings}``: the codings to count, by ``basis``: ``effective`` (default: reviewers'
   codes on reviewed excerpts, the model's elsewhere), ``model`` (machine codes only,
   to compare) or ``human`` (reviewed excerpts only);
 - ``{stages}``: the codebook's growth stages as rows ``(code, min_schools, max_schools)``;
 - ``{where}``: the ``--where`` case-attribute filters on ``interviews i`` (and
-  ``$filtered``, true when there are any, so a query can skip the join without them).
+  ``$filtered``, true when there are any, so a query can skip the join without them);
+- ``$basis``: the basis's name, for a query that reads a summary table kept per basis.
 
 Columns named ``text`` or ``question`` are pseudonymised (by the row's
 ``interview_id``) before they are returned: query output is an export.
@@ -103,6 +104,7 @@ def render(query: NamedQuery, given: dict[str, str], book, basis: str = "effecti
         raise UsageError(f"query {query.name} takes no --where filters")
     sql = sql.replace("{where}", clause)
     values["filtered"] = bool(clause)  # lets a query skip a join when there are no filters
+    values["basis"] = basis  # for a query that reads a summary kept per basis (code_pairs)
     if positional:  # DuckDB binds either names or positions: turn the filters into names
         for k, v in enumerate(positional):
             sql = sql.replace("?", f"$where_{k}", 1)

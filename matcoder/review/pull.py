@@ -26,7 +26,7 @@ from matcoder.review.client import LabelStudio
 from matcoder.review.config import code_of_weight_tag
 from matcoder.review.push import DEFAULT_PROJECT
 from matcoder.review.server import ReviewError
-from matcoder.warehouse.load import CODING_COLUMNS, CodingRow, insert_rows, now, transaction
+from matcoder.warehouse.load import CODING_COLUMNS, CodingRow, insert_rows, now, refresh_code_pairs, transaction
 
 AGENT = "labelstudio"
 MARGIN = timedelta(seconds=5)
@@ -202,6 +202,10 @@ def _write(con, server: str, pid: int, changes: _Changes, newest: str | None) ->
         insert_rows(con, "reviews", changes.reviews)
         insert_rows(con, "codings", changes.codings)
         _retire(con, changes.orphans)
+        if changes.touched:
+            refresh_code_pairs(con, [i for (i,) in con.execute(
+                "SELECT DISTINCT interview_id FROM excerpts WHERE list_contains(?, excerpt_id)",
+                [sorted({e for e, _ in changes.touched})]).fetchall()])
         if newest:
             con.execute("UPDATE review_projects SET pulled_until = greatest(coalesce(pulled_until, ''), ?) "
                         "WHERE server = ? AND project_id = ?", [newest, server, pid])
