@@ -39,6 +39,9 @@ def test_train_writes_a_versioned_artefact_with_its_provenance(trained: Path):
     assert len(meta["training_hash"]) == 64 and meta["created_at"] and meta["origins"] == {"codebook": 430}
     thresholds = [m["threshold"] for m in meta["codes"].values() if "threshold" in m]
     assert len(thresholds) >= 30 and len(set(thresholds)) > 3  # chosen per code, not one guessed value
+    # no excerpts to choose rule vetoes on (codebook examples only): the rules keep every hit
+    assert set(meta["rule_veto"]) == {"area", "breakpoint", "growth", "ceo"}
+    assert all(v["veto"] == 0 for v in meta["rule_veto"].values())
 
 
 def test_a_codebook_change_invalidates_the_artefact(trained: Path):
@@ -72,6 +75,46 @@ def test_ensemble_keeps_rules_adds_embeddings_and_flags_doubt():
     assert {s.source for s in out} <= {"rules", "embedding"}
     assert all(s.agent == "ensemble" for s in out)
     assert coder.identity.startswith("ensemble.v1+")
+
+
+def test_a_rule_veto_drops_rule_hits_the_embedding_doubts_but_never_a_school_count():
+    import copy
+
+    book = default_codebook()
+    artefact = copy.deepcopy(newest_compatible(codebook_hash(book), Encoder().identity))
+    text = [ExcerptInput("a", "We are a trust of eleven academies, and finance is run centrally.")]
+    before = {s.code for s in EnsembleCoder(book, artefact).predict(text)}
+    assert {"area.shared_services", "growth.established"} <= before
+    artefact.meta["rule_veto"] = {"area": {"veto": 1.0}, "growth": {"veto": 1.0}}
+    after = {s.code for s in EnsembleCoder(book, artefact).predict(text)}
+    assert "growth.established" in after and not any(c.startswith("area.") for c in after)
+
+
+def test_rule_vetoes_are_chosen_on_excerpts_by_cross_validation():
+    from matcoder.models.embedding.classifier import MIN_VETO_ITEMS, TrainingItem, choose_vetoes
+
+    book = default_codebook()
+    codes = book.ids()
+    ceo, area = codes.index("ceo.culture_values"), codes.index("area.governance")
+    n = 60
+    items = [TrainingItem(f"excerpt {i}", {"ceo.culture_values": None} if i < 20 else {}, None, "gold:x")
+             for i in range(n)]
+    oof = np.zeros((n, len(codes)), dtype=np.float32)
+    hits = np.zeros((n, len(codes)), dtype=bool)
+    threshold = np.full(len(codes), 0.5, dtype=np.float32)
+    oof[:20, ceo] = 0.6
+    hits[:40, ceo] = True  # the rule fires on all 20 positives and on 20 negatives the embedding rejects
+    items = [TrainingItem(it.text, {**it.positives, **({"area.governance": 2} if i >= 40 else {})}, None, it.origin)
+             for i, it in enumerate(items)]
+    hits[40:, area] = True  # the rule is right on area where the embedding is weak: keep it
+    oof[40:, area] = 0.01
+    chosen = choose_vetoes(book, items, oof, threshold, hits)
+    assert chosen["ceo"]["veto"] > 0 and chosen["area"]["veto"] == 0
+    assert chosen["ceo"]["cv_f1"][str(chosen["ceo"]["veto"])] > chosen["ceo"]["cv_f1"]["0.0"]
+    few = choose_vetoes(book, items[:MIN_VETO_ITEMS - 1], oof, threshold, hits)
+    assert all(v["veto"] == 0 for v in few.values())
+    as_examples = [TrainingItem(it.text, it.positives, None, "codebook") for it in items]
+    assert all(v["veto"] == 0 for v in choose_vetoes(book, as_examples, oof, threshold, hits).values())
 
 
 def test_fit_trains_in_memory_and_reviewed_items_change_the_model():

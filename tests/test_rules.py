@@ -44,6 +44,11 @@ def test_weight_is_empty_without_a_cue_and_shared_cues_give_two(coder):
     ("Two of our schools have new heads this year.", set()),
     ("Three more schools are joining in September.", set()),
     ("We were two years in before the first inspection.", set()),
+    # a target is a plan, not the trust's size; a hedge or a habit is not a target
+    ("We're eleven now and we'd like to be thirty-five schools by 2030.", {"growth.established"}),
+    ("The board's plan is to grow to forty schools.", set()),
+    ("I would say we were about nine schools at that point.", {"growth.established"}),
+    ("When we were three schools, I would visit every one of them.", {"growth.starter"}),
 ])
 def test_growth_stage_from_explicit_counts(coder, text, stages):
     got = {c for c in codes(coder, text) if c.startswith("growth.") and c != "growth.future_plan"}

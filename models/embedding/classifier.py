@@ -24,6 +24,8 @@ from matcoder.errors import MatcoderError
 ARTEFACTS_DIR = Path(__file__).resolve().parent.parent / "artefacts" / "embed.v1"
 MIN_POSITIVES = 4
 THRESHOLDS = np.round(np.arange(0.10, 0.91, 0.05), 2)
+VETOES = (0.0, 0.02, 0.05, 0.1, 0.2)  # candidate rule vetoes (see choose_vetoes)
+MIN_VETO_ITEMS = 40  # excerpts (not codebook examples) needed to choose a veto at all
 
 
 class ArtefactError(MatcoderError):
@@ -97,6 +99,11 @@ class Artefact:
     def id(self) -> str:
         return self.meta["id"]
 
+    def veto(self, code: str) -> float:
+        """Embedding probability under which the ensemble drops a rule hit on ``code``
+        (0: never; artefacts trained without rule verdicts have none)."""
+        return float(self.meta.get("rule_veto", {}).get(code.split(".", 1)[0], {}).get("veto", 0.0))
+
     def probabilities(self, X: np.ndarray) -> np.ndarray:
         return _sigmoid(X @ self.coef.T + self.intercept)
 
@@ -146,9 +153,46 @@ def newest_compatible(book_hash: str, model_identity: str, root: Path = ARTEFACT
     return Artefact.load(max(found)[1])
 
 
+def choose_vetoes(book: Codebook, items: Sequence[TrainingItem], oof: np.ndarray, threshold: np.ndarray,
+                  rule_hits: np.ndarray) -> dict[str, dict]:
+    """Per family, the embedding probability under which the ensemble drops a rule hit.
+
+    Chosen on out-of-fold probabilities of the training items that are excerpts (gold
+    files, reviewed codings), not codebook examples: the rules were written from those,
+    so they would always vouch for the rules. Each candidate in ``VETOES`` is scored by
+    the family's micro-F1 of the ensemble decision (rule hit kept when p >= veto, else
+    code added when p >= threshold); the lowest veto within 0.01 of the best wins, so
+    rules keep their say unless dropping their doubtful hits clearly helps. Growth
+    stages (school counts) and codes without a classifier are never vetoed."""
+    rows = np.array([i for i, it in enumerate(items) if it.origin != "codebook"])
+    codes = book.ids()
+    stages = {s.code for s in book.growth_stages}
+    out: dict[str, dict] = {}
+    for family in book.families:
+        ks = [k for k, c in enumerate(codes) if c.startswith(family + ".") and c not in stages
+              and not np.isnan(threshold[k])]
+        if len(rows) < MIN_VETO_ITEMS or not ks:
+            out[family] = {"veto": 0.0, "why": f"{len(rows)} excerpts to choose on"}
+            continue
+        labels = np.array([[items[i].label(codes[k]) == 1 for k in ks] for i in rows])
+        known = np.array([[items[i].label(codes[k]) is not None for k in ks] for i in rows])
+        p, hit = oof[np.ix_(rows, ks)], rule_hits[np.ix_(rows, ks)]
+        scores = {}
+        for v in VETOES:
+            pred = np.where(hit, p >= v, p >= threshold[ks]) & known
+            tp = int((pred & labels).sum())
+            scores[v] = 2 * tp / max(1, int(pred.sum()) + int((labels & known).sum()))
+        best = max(scores.values())
+        veto = min(v for v, f1 in scores.items() if f1 >= best - 0.01)
+        out[family] = {"veto": veto, "cv_f1": {str(v): round(f, 3) for v, f in scores.items()}}
+    return out
+
+
 def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.ndarray, model_identity: str,
-          folds: int = 5, c_value: float = 8.0, seed: int = 0) -> Artefact:
-    """Fit per-code classifiers (thresholds from out-of-fold probabilities) and the weight model."""
+          folds: int = 5, c_value: float = 8.0, seed: int = 0, rule_hits: np.ndarray | None = None) -> Artefact:
+    """Fit per-code classifiers (thresholds from out-of-fold probabilities) and the weight
+    model; with ``rule_hits`` (items x codes, the rule coder's verdicts) also choose the
+    ensemble's rule vetoes from the same out-of-fold probabilities."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
@@ -158,6 +202,7 @@ def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.n
     intercept = np.full(len(codes), -20.0, dtype=np.float32)
     threshold = np.full(len(codes), np.nan, dtype=np.float32)
     metrics: dict[str, dict] = {}
+    oof_all = np.zeros((len(items), len(codes)), dtype=np.float32)
     for k, code in enumerate(codes):
         labels = [it.label(code) for it in items]
         idx = np.array([i for i, y in enumerate(labels) if y is not None])
@@ -170,6 +215,7 @@ def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.n
         cv = StratifiedKFold(n_splits=min(folds, n_pos), shuffle=True, random_state=seed)
         oof = cross_val_predict(clf, X[idx], y, cv=cv, method="predict_proba")[:, 1]
         threshold[k], cv_scores = _best_threshold(y, oof)
+        oof_all[idx, k] = oof
         clf.fit(X[idx], y)
         coef[k], intercept[k] = clf.coef_[0], clf.intercept_[0]
         metrics[code] = {"positives": n_pos, "threshold": float(threshold[k]), "cv": cv_scores}
@@ -198,5 +244,7 @@ def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.n
         "weight_cv_exact": round(float((w_oof == yw).mean()), 3), "weight_items": int(len(yw)),
         "codes": metrics,
     }
+    if rule_hits is not None:
+        meta["rule_veto"] = choose_vetoes(book, items, oof_all, threshold, rule_hits)
     return Artefact(codes, coef, intercept, threshold, area_codes, wclf.coef_.astype(np.float32),
                     wclf.intercept_.astype(np.float32), meta)

@@ -5,7 +5,9 @@ Ensemble policy, per excerpt and code:
 
 1. growth *stage* codes come from the rules alone (they are school counts, which a
    sentence embedding does not represent); every other code is decided by both voices;
-2. a rule hit is kept: rules are the precise voice. Its score becomes the noisy-OR of
+2. a rule hit is kept unless the embedding gives it less than the family's *rule veto*
+   (chosen by cross-validation when the artefact is trained, see
+   ``classifier.choose_vetoes``; 0 keeps every hit). Its score becomes the noisy-OR of
    rule score and embedding probability, ``1 - (1 - r)(1 - p)``; source ``rules``;
 3. with no rule hit, the code is added when the embedding probability reaches that
    code's cross-validated threshold; score = probability; source ``embedding``;
@@ -57,7 +59,8 @@ class EmbeddingCoder:
         ``matcoder train`` also saves it as a versioned artefact)."""
         all_items = codebook_items(self.codebook) + list(items)
         X = self.encoder.encode([it.text for it in all_items])
-        self._artefact = train(self.codebook, codebook_hash(self.codebook), all_items, X, self.encoder.identity)
+        self._artefact = train(self.codebook, codebook_hash(self.codebook), all_items, X, self.encoder.identity,
+                               rule_hits=rule_verdicts(self.codebook, all_items))
         self.__dict__.pop("artefact", None)
 
     def scores(self, excerpts: Sequence[ExcerptInput]) -> tuple[np.ndarray, np.ndarray]:
@@ -82,6 +85,17 @@ class EmbeddingCoder:
                 out.append(CodeSuggestion(ex.id, code, weight, round(float(P[i, k]), 4), "embedding", self.name,
                                           f"{self.version}+{a.id}", (_embed_evidence(P[i, k], t),)))
         return out
+
+
+def rule_verdicts(book: Codebook, items: Sequence[TrainingItem]) -> np.ndarray:
+    """(items x codes) whether the rule coder applies each code to each item's text: what
+    the ensemble's rule vetoes are chosen against (the artefact serves both coders)."""
+    codes = {c: k for k, c in enumerate(book.ids())}
+    hits = np.zeros((len(items), len(codes)), dtype=bool)
+    found = RuleCoder(book).predict([ExcerptInput(str(i), it.text) for i, it in enumerate(items)])
+    for s in found:
+        hits[int(s.excerpt_id), codes[s.code]] = True
+    return hits
 
 
 def _embed_evidence(p: float, t: float) -> Evidence:
@@ -119,6 +133,8 @@ class EnsembleCoder:
                 p, t = float(P[i, k]), float(a.threshold[k])
                 usable = code not in self._stages and not np.isnan(t)
                 weighted = self.codebook.is_weighted(code)
+                if rule is not None and usable and p < a.veto(code):
+                    continue  # the embedding voice vetoes a doubtful rule hit
                 if rule is not None:
                     score = 1 - (1 - rule.score) * (1 - p) if usable else rule.score
                     weight = rule.weight

@@ -7,7 +7,10 @@ Counts are found where a number sits next to a school noun or after a size phras
 - "when we were three", "now we are at thirteen", "we have grown to twenty-two"
 
 Counts of a subset ("two of our schools", "three more schools", "another four
-academies") are not the trust's size and are skipped.
+academies") are not the trust's size and are skipped, and so are targets: a stage
+code says what size the trust had or has, so a count that a future or wish marker
+leads in its sentence ("we'd like to be thirty schools", "the plan is to grow to
+forty", "we will be twenty by 2030") is a plan (``growth.future_plan``), not a stage.
 """
 from __future__ import annotations
 
@@ -23,6 +26,25 @@ SIZE_LEADS = [("we", "be"), ("we're",), ("we're", "at"), ("we're", "now"), ("we"
               ("get", "to"), ("reach",), ("we", "have"), ("we", "be", "now"), ("we", "be", "only")]
 ADJECTIVES = {"primary", "secondary", "special", "junior", "infant", "free", "church", "small",
               "rural", "local", "all-through", "through", "high", "good", "outstanding"}
+
+
+FUTURE = {"will", "would", "shall", "want", "plan", "planning", "aim", "hope", "intend", "target", "ambition",
+          "aspire", "aspiration", "could", "might", "expect", "envisage", "goal"}
+HEDGES = {"say", "think", "guess", "imagine", "have", "'ve"}  # "I would say we were nine": not a plan
+FUTURE_WINDOW = 6
+
+
+def _future_before(doc: Analysed, i: int) -> bool:
+    """A future or wish marker among the few tokens before token i, in its sentence."""
+    for k in range(max(0, i - FUTURE_WINDOW), i):
+        if doc.sents[k] != doc.sents[i]:
+            continue
+        word = doc.lowers[k]
+        if doc.norms[k] in FUTURE or word in FUTURE or word.endswith(("'ll", "'d")):
+            if k + 1 < len(doc) and doc.norms[k + 1] in HEDGES:
+                continue
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -87,7 +109,7 @@ def school_counts(doc: Analysed) -> list[Count]:
         prev = doc.norms[i - 1] if i else ""
         after = doc.norms[end] if end < len(doc) else ""
         subset = prev in SUBSET_BEFORE or after in SUBSET_AFTER or (i >= 2 and doc.norms[i - 2] in {"another"})
-        plausible = 1 <= value <= 400
+        plausible = 1 <= value <= 400 and not _future_before(doc, i)
         if plausible and not subset and (_school_noun_follows(doc, end) or _size_phrase_before(doc, i, end)):
             counts.append(Count(value, i, end))
             # "from four to nine schools": the first number of a range counts too
