@@ -90,6 +90,24 @@ def test_a_rule_veto_drops_rule_hits_the_embedding_doubts_but_never_a_school_cou
     assert "growth.established" in after and not any(c.startswith("area.") for c in after)
 
 
+def test_an_excerpt_scope_rule_weight_gives_way_when_the_excerpt_has_two_areas():
+    from matcoder.models.base import CodeSuggestion, Evidence
+    from matcoder.models.rules.coder import EXCERPT_SCOPE
+
+    coder = EnsembleCoder(default_codebook())
+    text = "Each head chooses how to teach reading. Separately, payroll and invoices are done by our central team."
+    X = coder.embed.encoder.encode([text])
+    scoped = Evidence(f"weight.3#0 'central team' {EXCERPT_SCOPE}", 60, 72, "central team")
+    curriculum = CodeSuggestion("e", "area.curriculum_pedagogy", 3, 0.9, "rules", "ensemble", "v1",
+                                (Evidence("area.curriculum_pedagogy#0", 20, 25, "teach"), scoped))
+    services = CodeSuggestion("e", "area.shared_services", None, 0.8, "embedding", "ensemble", "v1")
+    alone = coder._scoped_weights([curriculum], X, 0)
+    assert alone == [curriculum]  # the only area: the cue can only be about it
+    changed, same = coder._scoped_weights([curriculum, services], X, 0)
+    assert same == services and scoped not in changed.evidence
+    assert changed.weight == coder.embed.weight(X, 0, "area.curriculum_pedagogy")[0]
+
+
 def test_rule_vetoes_are_chosen_on_excerpts_by_cross_validation():
     from matcoder.models.embedding.classifier import MIN_VETO_ITEMS, TrainingItem, choose_vetoes
 

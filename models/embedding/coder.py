@@ -12,7 +12,10 @@ Ensemble policy, per excerpt and code:
 3. with no rule hit, the code is added when the embedding probability reaches that
    code's cross-validated threshold; score = probability; source ``embedding``;
 4. weight: the rule's weight when the text fixes one, else the weight classifier's
-   when its probability is at least ``WEIGHT_MIN_PROB``, else none;
+   when its probability is at least ``WEIGHT_MIN_PROB``, else none. A rule weight taken
+   from a cue outside the area's sentences rests on the area being the excerpt's only
+   one (see ``RuleCoder._single_area_weight``); when the ensemble codes more than one
+   area on the excerpt, that premise is gone and the classifier decides instead;
 5. a coding is flagged ``needs_review`` when the two voices disagree: an embedding-only
    code within ``REVIEW_MARGIN`` of its threshold, or a rule hit the embedding gives
    under ``DOUBT`` probability.
@@ -30,7 +33,7 @@ from matcoder.codebook.schema import Codebook
 from matcoder.models.base import CodeSuggestion, Evidence, ExcerptInput
 from matcoder.models.embedding.classifier import Artefact, TrainingItem, codebook_items, newest_compatible, train
 from matcoder.models.embedding.encoder import Encoder
-from matcoder.models.rules.coder import RuleCoder
+from matcoder.models.rules.coder import EXCERPT_SCOPE, RuleCoder
 
 WEIGHT_MIN_PROB = 0.5
 REVIEW_MARGIN = 0.15
@@ -128,6 +131,7 @@ class EnsembleCoder:
         version = f"{self.version}+{a.id}"
         out: list[CodeSuggestion] = []
         for i, ex in enumerate(excerpts):
+            first = len(out)
             for k, code in enumerate(a.codes):
                 rule = rule_hits.get((ex.id, code))
                 p, t = float(P[i, k]), float(a.threshold[k])
@@ -148,4 +152,19 @@ class EnsembleCoder:
                     weight = self.embed.weight(X, i, code)[0] if weighted else None
                     out.append(CodeSuggestion(ex.id, code, weight, round(p, 4), "embedding", self.name, version,
                                               (_embed_evidence(p, t),), needs_review=p < t + REVIEW_MARGIN))
+            out[first:] = self._scoped_weights(out[first:], X, i)
+        return out
+
+    def _scoped_weights(self, mine: list[CodeSuggestion], X: np.ndarray, row: int) -> list[CodeSuggestion]:
+        """One excerpt's codings: with more than one area code, a rule weight from a cue
+        outside the area's sentences gives way to the weight classifier (policy 4)."""
+        areas = [s for s in mine if self.codebook.is_weighted(s.code)]
+        if len(areas) < 2:
+            return mine
+        out = []
+        for s in mine:
+            if s in areas and s.weight is not None and any(e.rule.endswith(EXCERPT_SCOPE) for e in s.evidence):
+                s = replace(s, weight=self.embed.weight(X, row, s.code)[0],
+                            evidence=tuple(e for e in s.evidence if not e.rule.endswith(EXCERPT_SCOPE)))
+            out.append(s)
         return out

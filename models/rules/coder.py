@@ -34,6 +34,7 @@ from matcoder.models.rules.growth import school_counts
 from matcoder.models.rules.patterns import Analysed, PatternIndex, compile_pattern
 
 COUNT_SCORE = 0.9
+EXCERPT_SCOPE = "(excerpt scope)"  # marks a weight taken from a cue outside the area's sentences
 CUE_REACH = 4  # a weight cue supports the code only within this many tokens of a hit
 LIST_REACH = 5  # weak hits closer than this are one mention ("attendance, safeguarding and ...")
 
@@ -231,7 +232,7 @@ class RuleCoder:
         levels = {w.rule.target for w in weight_hits if w.rule.score >= cue.rule.score}
         if len(levels) > 1:  # equally strong cues for different levels: the text does not fix it
             return suggestions
-        name = f"weight.{cue.rule.target}#{cue.rule.index} {cue.rule.text!r} (excerpt scope)"
+        name = f"weight.{cue.rule.target}#{cue.rule.index} {cue.rule.text!r} {EXCERPT_SCOPE}"
         updated = replace(areas[0], weight=int(cue.rule.target),
                           evidence=areas[0].evidence + (self._evidence(doc, cue, name),))
         return [updated if s is areas[0] else s for s in suggestions]
