@@ -296,10 +296,7 @@ def refresh_code_pairs(con, interview_ids: Sequence[str] | None) -> None:
     ids = None if interview_ids is None else sorted(set(interview_ids))
     if ids == []:
         return
-    if ids is None:
-        con.execute("DELETE FROM code_pairs")
-    else:
-        con.execute("DELETE FROM code_pairs WHERE list_contains(?, interview_id)", [ids])
+    con.execute("DELETE FROM code_pairs WHERE $ids IS NULL OR list_contains($ids, interview_id)", {"ids": ids})
     con.execute("INSERT INTO code_pairs SELECT * FROM code_pairs_of(?)", [ids])
 
 

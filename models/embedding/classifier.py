@@ -153,6 +153,13 @@ def newest_compatible(book_hash: str, model_identity: str, root: Path = ARTEFACT
     return Artefact.load(max(found)[1])
 
 
+def ensemble_keeps(rule_hit, p, threshold, veto):
+    """The ensemble's decision on a code the embedding can judge (policy 2 and 3 in
+    ``coder.py``): a rule hit stands unless p is under the veto, any other code needs p
+    at its threshold. Works on scalars and on arrays alike."""
+    return np.where(rule_hit, p >= veto, p >= threshold)
+
+
 def choose_vetoes(book: Codebook, items: Sequence[TrainingItem], oof: np.ndarray, threshold: np.ndarray,
                   rule_hits: np.ndarray) -> dict[str, dict]:
     """Per family, the embedding probability under which the ensemble drops a rule hit.
@@ -179,7 +186,7 @@ def choose_vetoes(book: Codebook, items: Sequence[TrainingItem], oof: np.ndarray
         p, hit = oof[np.ix_(rows, ks)], rule_hits[np.ix_(rows, ks)]
         scores = {}
         for v in VETOES:
-            pred = np.where(hit, p >= v, p >= threshold[ks]) & known
+            pred = ensemble_keeps(hit, p, threshold[ks], v) & known
             tp = int((pred & labels).sum())
             scores[v] = 2 * tp / max(1, int(pred.sum()) + int((labels & known).sum()))
         best = max(scores.values())

@@ -31,7 +31,8 @@ import numpy as np
 from matcoder.codebook.loader import codebook_hash
 from matcoder.codebook.schema import Codebook
 from matcoder.models.base import CodeSuggestion, Evidence, ExcerptInput
-from matcoder.models.embedding.classifier import Artefact, TrainingItem, codebook_items, newest_compatible, train
+from matcoder.models.embedding.classifier import (Artefact, TrainingItem, codebook_items, ensemble_keeps,
+                                                  newest_compatible, train)
 from matcoder.models.embedding.encoder import Encoder
 from matcoder.models.rules.coder import EXCERPT_SCOPE, RuleCoder
 
@@ -129,6 +130,7 @@ class EnsembleCoder:
         X, P = self.embed.scores(excerpts)
         a = self.embed.artefact
         version = f"{self.version}+{a.id}"
+        vetoes = [a.veto(code) for code in a.codes]
         out: list[CodeSuggestion] = []
         for i, ex in enumerate(excerpts):
             first = len(out)
@@ -137,8 +139,8 @@ class EnsembleCoder:
                 p, t = float(P[i, k]), float(a.threshold[k])
                 usable = code not in self._stages and not np.isnan(t)
                 weighted = self.codebook.is_weighted(code)
-                if rule is not None and usable and p < a.veto(code):
-                    continue  # the embedding voice vetoes a doubtful rule hit
+                if usable and not ensemble_keeps(rule is not None, p, t, vetoes[k]):
+                    continue  # no rule hit and p under threshold, or a rule hit the embedding vetoes
                 if rule is not None:
                     score = 1 - (1 - rule.score) * (1 - p) if usable else rule.score
                     weight = rule.weight
@@ -148,7 +150,7 @@ class EnsembleCoder:
                     out.append(replace(rule, score=round(score, 4), weight=weight, agent=self.name,
                                        agent_version=version, evidence=evidence,
                                        needs_review=usable and p < DOUBT))
-                elif usable and p >= t:
+                elif usable:
                     weight = self.embed.weight(X, i, code)[0] if weighted else None
                     out.append(CodeSuggestion(ex.id, code, weight, round(p, 4), "embedding", self.name, version,
                                               (_embed_evidence(p, t),), needs_review=p < t + REVIEW_MARGIN))
@@ -158,13 +160,12 @@ class EnsembleCoder:
     def _scoped_weights(self, mine: list[CodeSuggestion], X: np.ndarray, row: int) -> list[CodeSuggestion]:
         """One excerpt's codings: with more than one area code, a rule weight from a cue
         outside the area's sentences gives way to the weight classifier (policy 4)."""
-        areas = [s for s in mine if self.codebook.is_weighted(s.code)]
-        if len(areas) < 2:
+        if sum(self.codebook.is_weighted(s.code) for s in mine) < 2:
             return mine
         out = []
         for s in mine:
-            if s in areas and s.weight is not None and any(e.rule.endswith(EXCERPT_SCOPE) for e in s.evidence):
-                s = replace(s, weight=self.embed.weight(X, row, s.code)[0],
-                            evidence=tuple(e for e in s.evidence if not e.rule.endswith(EXCERPT_SCOPE)))
+            kept = tuple(e for e in s.evidence if not e.rule.endswith(EXCERPT_SCOPE))
+            if len(kept) < len(s.evidence):  # only an area's rule weight carries this evidence
+                s = replace(s, weight=self.embed.weight(X, row, s.code)[0], evidence=kept)
             out.append(s)
         return out
