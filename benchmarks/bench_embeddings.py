@@ -111,24 +111,26 @@ def end_to_end(target: int) -> dict:
 
 
 def learning_curve() -> list[dict]:
-    """Held-out area/overall micro-F1 of embed.v1 as dev-set items are added to training."""
+    """Held-out micro-F1 of embed.v1 (all families, and area alone) on the short and the
+    long held-out set as dev-set items (in file order: 160 short, then 34 long answers)
+    are added to the codebook examples in training."""
     book = default_codebook()
     enc = Encoder()
     base = codebook_items(book)
     dev = gold_items(ROOT / "models" / "eval" / "dev.jsonl")
-    gold = read_coded(ROOT / "models" / "eval" / "heldout.jsonl")
+    sets = {name: read_coded(ROOT / "models" / "eval" / f"{name}.jsonl") for name in ("heldout", "heldout_long")}
     points = []
-    for n in (0, 40, 80, 120, 160):
+    for n in sorted({0, 40, 80, 120, 160, len(dev)}):
         items = base + dev[:n]
         artefact = train(book, codebook_hash(book), items, enc.encode([i.text for i in items]), enc.identity)
-        predicted = coded_by(EmbeddingCoder(book, artefact, enc), gold)
-        r = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids())
-        tp = sum(f.tp for f in r.families)
-        pred = sum(f.predicted for f in r.families)
-        sup = sum(f.support for f in r.families)
-        f1 = 2 * tp / (pred + sup) if pred + sup else 0.0
-        points.append({"dev_items_added": n, "area_micro_f1": round(r.families[0].micro_f1 or 0, 3),
-                       "all_micro_f1": round(f1, 3)})
+        point: dict = {"dev_items_added": n}
+        for name, gold in sets.items():
+            r = evaluate({k: as_codes(v) for k, v in gold.items()},
+                         coded_by(EmbeddingCoder(book, artefact, enc), gold), book.ids())
+            tp, pred, sup = (sum(getattr(f, a) for f in r.families) for a in ("tp", "predicted", "support"))
+            point[name] = {"area_micro_f1": round(r.families[0].micro_f1 or 0, 3),
+                           "all_micro_f1": round(2 * tp / (pred + sup) if pred + sup else 0.0, 3)}
+        points.append(point)
     return points
 
 
@@ -151,8 +153,10 @@ def main() -> None:
         record(f"`matcoder run`, {x['coder'].split('+')[0]}", f"{x['excerpts']} excerpts in {x['interviews']} "
                f"interviews", f"{x['wall_s']} s wall (incl. Prefect start)",
                f"{round(x['excerpts'] / x['wall_s'], 1)}/s", f"{x['peak_rss_mb_child']} MB")
-        curve = ", ".join(f"+{p['dev_items_added']}: {p['all_micro_f1']}" for p in result["learning_curve"])
-        record("learning curve (held-out micro-F1, embed.v1)", "codebook examples + dev items", curve, "-")
+        curve = ", ".join(f"+{p['dev_items_added']}: {p['heldout']['all_micro_f1']} / "
+                          f"{p['heldout_long']['all_micro_f1']}" for p in result["learning_curve"])
+        record("learning curve (micro-F1 on held-out short / long, embed.v1)", "codebook examples + dev items",
+               curve, "-")
 
 if __name__ == "__main__":
     main()

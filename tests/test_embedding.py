@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -90,22 +91,39 @@ def test_a_rule_veto_drops_rule_hits_the_embedding_doubts_but_never_a_school_cou
     assert "growth.established" in after and not any(c.startswith("area.") for c in after)
 
 
-def test_an_excerpt_scope_rule_weight_gives_way_when_the_excerpt_has_two_areas():
+def test_the_weight_classifier_sets_the_weight_when_confident_and_the_rule_cue_otherwise():
+    import copy
+
+    book = default_codebook()
+    artefact = copy.deepcopy(newest_compatible(codebook_hash(book), Encoder().identity))
+    text = [ExcerptInput("a", "We are a trust of eleven academies, and finance is run centrally.")]
+    artefact.weight_coef[:] = 0.0
+    artefact.weight_intercept[:] = (6.0, 0.0, 0.0)  # the classifier is sure of "devolved"
+    [services] = [s for s in EnsembleCoder(book, artefact).predict(text) if s.code == "area.shared_services"]
+    assert services.weight == 1 and services.source == "rules"
+    assert any(e.rule.startswith("embed.v1 weight=1 p=") for e in services.evidence)
+    artefact.weight_intercept[:] = 0.0  # unsure (p = 1/3 for each level): the rule's cue decides
+    [services] = [s for s in EnsembleCoder(book, artefact).predict(text) if s.code == "area.shared_services"]
+    assert services.weight == 3 and not any(e.rule.startswith("embed.v1 weight=") for e in services.evidence)
+
+
+def test_an_excerpt_scope_rule_weight_is_dropped_when_the_excerpt_has_two_areas():
     from matcoder.models.base import CodeSuggestion, Evidence
+    from matcoder.models.embedding.coder import WEIGHT_EVIDENCE
     from matcoder.models.rules.coder import EXCERPT_SCOPE
 
     coder = EnsembleCoder(default_codebook())
-    text = "Each head chooses how to teach reading. Separately, payroll and invoices are done by our central team."
-    X = coder.embed.encoder.encode([text])
     scoped = Evidence(f"weight.3#0 'central team' {EXCERPT_SCOPE}", 60, 72, "central team")
     curriculum = CodeSuggestion("e", "area.curriculum_pedagogy", 3, 0.9, "rules", "ensemble", "v1",
                                 (Evidence("area.curriculum_pedagogy#0", 20, 25, "teach"), scoped))
     services = CodeSuggestion("e", "area.shared_services", None, 0.8, "embedding", "ensemble", "v1")
-    alone = coder._scoped_weights([curriculum], X, 0)
-    assert alone == [curriculum]  # the only area: the cue can only be about it
-    changed, same = coder._scoped_weights([curriculum, services], X, 0)
-    assert same == services and scoped not in changed.evidence
-    assert changed.weight == coder.embed.weight(X, 0, "area.curriculum_pedagogy")[0]
+    assert coder._scoped_weights([curriculum]) == [curriculum]  # the only area: the cue can only be about it
+    changed, same = coder._scoped_weights([curriculum, services])
+    assert same == services and scoped not in changed.evidence and changed.weight is None
+    learnt = Evidence(f"{WEIGHT_EVIDENCE}2 p=0.80", 0, 0, "")
+    kept, _ = coder._scoped_weights([replace(curriculum, weight=2, evidence=curriculum.evidence + (learnt,)),
+                                     services])
+    assert kept.weight == 2 and kept.evidence == (curriculum.evidence[0], learnt)  # the classifier set it
 
 
 def test_rule_vetoes_are_chosen_on_excerpts_by_cross_validation():

@@ -11,11 +11,17 @@ Ensemble policy, per excerpt and code:
    rule score and embedding probability, ``1 - (1 - r)(1 - p)``; source ``rules``;
 3. with no rule hit, the code is added when the embedding probability reaches that
    code's cross-validated threshold; score = probability; source ``embedding``;
-4. weight: the rule's weight when the text fixes one, else the weight classifier's
-   when its probability is at least ``WEIGHT_MIN_PROB``, else none. A rule weight taken
-   from a cue outside the area's sentences rests on the area being the excerpt's only
-   one (see ``RuleCoder._single_area_weight``); when the ensemble codes more than one
-   area on the excerpt, that premise is gone and the classifier decides instead;
+4. weight: the weight classifier's when its probability is at least
+   ``WEIGHT_MIN_PROB`` (evidence ``embed.v1 weight=...``), else the rule's weight when
+   the text fixes one, else none. The classifier comes first because on long answers the
+   rules were not written against (the ``dL`` items of ``models/eval/dev.jsonl``,
+   cross-validated) its weights agreed with the coder more often than the rules' (0.62
+   against 0.53): a rule takes the cue nearest the area's words, which in a long,
+   many-clause answer is often about another function or about the state before a
+   change. A rule weight taken from a cue outside the area's sentences rests on the
+   area being the excerpt's only one (see ``RuleCoder._single_area_weight``); when the
+   ensemble codes more than one area on the excerpt, that premise is gone and it is
+   dropped;
 5. a coding is flagged ``needs_review`` when the two voices disagree: an embedding-only
    code within ``REVIEW_MARGIN`` of its threshold, or a rule hit the embedding gives
    under ``DOUBT`` probability.
@@ -39,6 +45,7 @@ from matcoder.models.rules.coder import EXCERPT_SCOPE, RuleCoder
 WEIGHT_MIN_PROB = 0.5
 REVIEW_MARGIN = 0.15
 DOUBT = 0.1
+WEIGHT_EVIDENCE = "embed.v1 weight="  # evidence naming a weight the classifier set
 
 
 class EmbeddingCoder:
@@ -106,6 +113,10 @@ def _embed_evidence(p: float, t: float) -> Evidence:
     return Evidence(f"embed.v1 p={p:.2f} threshold={t:.2f}", 0, 0, "")
 
 
+def _weight_evidence(weight: int, p: float) -> Evidence:
+    return Evidence(f"{WEIGHT_EVIDENCE}{weight} p={p:.2f}", 0, 0, "")
+
+
 class EnsembleCoder:
     name = "ensemble"
     version = "v1"
@@ -141,31 +152,34 @@ class EnsembleCoder:
                 weighted = self.codebook.is_weighted(code)
                 if usable and not ensemble_keeps(rule is not None, p, t, vetoes[k]):
                     continue  # no rule hit and p under threshold, or a rule hit the embedding vetoes
+                weight, weight_evidence = rule.weight if rule else None, ()
+                if weighted and usable:
+                    learnt, wp = self.embed.weight(X, i, code)
+                    if learnt is not None:
+                        weight, weight_evidence = learnt, (_weight_evidence(learnt, wp),)
                 if rule is not None:
                     score = 1 - (1 - rule.score) * (1 - p) if usable else rule.score
-                    weight = rule.weight
-                    if weight is None and weighted and usable:
-                        weight = self.embed.weight(X, i, code)[0]
-                    evidence = rule.evidence + ((_embed_evidence(p, t),) if usable else ())
+                    evidence = rule.evidence + ((_embed_evidence(p, t),) if usable else ()) + weight_evidence
                     out.append(replace(rule, score=round(score, 4), weight=weight, agent=self.name,
                                        agent_version=version, evidence=evidence,
                                        needs_review=usable and p < DOUBT))
                 elif usable:
-                    weight = self.embed.weight(X, i, code)[0] if weighted else None
                     out.append(CodeSuggestion(ex.id, code, weight, round(p, 4), "embedding", self.name, version,
-                                              (_embed_evidence(p, t),), needs_review=p < t + REVIEW_MARGIN))
-            out[first:] = self._scoped_weights(out[first:], X, i)
+                                              (_embed_evidence(p, t),) + weight_evidence,
+                                              needs_review=p < t + REVIEW_MARGIN))
+            out[first:] = self._scoped_weights(out[first:])
         return out
 
-    def _scoped_weights(self, mine: list[CodeSuggestion], X: np.ndarray, row: int) -> list[CodeSuggestion]:
+    def _scoped_weights(self, mine: list[CodeSuggestion]) -> list[CodeSuggestion]:
         """One excerpt's codings: with more than one area code, a rule weight from a cue
-        outside the area's sentences gives way to the weight classifier (policy 4)."""
+        outside the area's sentences is dropped, with its evidence (policy 4)."""
         if sum(self.codebook.is_weighted(s.code) for s in mine) < 2:
             return mine
         out = []
         for s in mine:
             kept = tuple(e for e in s.evidence if not e.rule.endswith(EXCERPT_SCOPE))
-            if len(kept) < len(s.evidence):  # only an area's rule weight carries this evidence
-                s = replace(s, weight=self.embed.weight(X, row, s.code)[0], evidence=kept)
+            if len(kept) < len(s.evidence):
+                learnt = any(e.rule.startswith(WEIGHT_EVIDENCE) for e in kept)
+                s = replace(s, weight=s.weight if learnt else None, evidence=kept)
             out.append(s)
         return out
