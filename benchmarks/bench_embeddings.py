@@ -123,10 +123,10 @@ def learning_curve() -> list[dict]:
     for n in sorted({0, 40, 80, 120, 160, len(dev)}):
         items = base + dev[:n]
         artefact = train(book, codebook_hash(book), items, enc.encode([i.text for i in items]), enc.identity)
+        coder = EmbeddingCoder(book, artefact, enc)
         point: dict = {"dev_items_added": n}
         for name, gold in sets.items():
-            r = evaluate({k: as_codes(v) for k, v in gold.items()},
-                         coded_by(EmbeddingCoder(book, artefact, enc), gold), book.ids())
+            r = evaluate({k: as_codes(v) for k, v in gold.items()}, coded_by(coder, gold), book.ids())
             tp, pred, sup = (sum(getattr(f, a) for f in r.families) for a in ("tp", "predicted", "support"))
             point[name] = {"area_micro_f1": round(r.families[0].micro_f1 or 0, 3),
                            "all_micro_f1": round(2 * tp / (pred + sup) if pred + sup else 0.0, 3)}

@@ -232,20 +232,19 @@ def load(outcomes: list[FileOutcome], config: RunConfig, plan: Plan) -> list[Fil
     staging = Staging(Path(plan.staging))
     writer = TimeSharedWriter(Path(config.warehouse))
     batch: list[wl.NewInterview] = []
-    batch_excerpts = 0
     try:
         for outcome in outcomes:
             if outcome.outcome == "rejected":
                 continue
             if outcome.new and outcome.outcome == "loaded":
                 batch.append(_new_interview(outcome, plan, staging))
-                batch_excerpts += len(batch[-1].excerpts)
-                if batch_excerpts >= NEW_BATCH_EXCERPTS:
+                if sum(len(b.excerpts) for b in batch) >= NEW_BATCH_EXCERPTS:
                     wl.insert_new_interviews(writer.get(), batch, plan.run_id)
-                    batch, batch_excerpts = [], 0
+                    batch = []
             else:
                 _load_one(writer.get(), outcome, plan, staging)
-        wl.insert_new_interviews(writer.get(), batch, plan.run_id)
+        if batch:  # not opening the file (and checkpointing it) for nothing
+            wl.insert_new_interviews(writer.get(), batch, plan.run_id)
     finally:
         writer.close()
     return outcomes

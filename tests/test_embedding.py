@@ -78,12 +78,19 @@ def test_ensemble_keeps_rules_adds_embeddings_and_flags_doubt():
     assert coder.identity.startswith("ensemble.v1+")
 
 
-def test_a_rule_veto_drops_rule_hits_the_embedding_doubts_but_never_a_school_count():
+ELEVEN = [ExcerptInput("a", "We are a trust of eleven academies, and finance is run centrally.")]
+
+
+def _artefact_copy():
+    """The committed artefact, copied so that a test can change it."""
     import copy
 
+    return copy.deepcopy(newest_compatible(codebook_hash(default_codebook()), Encoder().identity))
+
+
+def test_a_rule_veto_drops_rule_hits_the_embedding_doubts_but_never_a_school_count():
     book = default_codebook()
-    artefact = copy.deepcopy(newest_compatible(codebook_hash(book), Encoder().identity))
-    text = [ExcerptInput("a", "We are a trust of eleven academies, and finance is run centrally.")]
+    artefact, text = _artefact_copy(), ELEVEN
     before = {s.code for s in EnsembleCoder(book, artefact).predict(text)}
     assert {"area.shared_services", "growth.established"} <= before
     artefact.meta["rule_veto"] = {"area": {"veto": 1.0}, "growth": {"veto": 1.0}}
@@ -92,11 +99,8 @@ def test_a_rule_veto_drops_rule_hits_the_embedding_doubts_but_never_a_school_cou
 
 
 def test_the_weight_classifier_sets_the_weight_when_confident_and_the_rule_cue_otherwise():
-    import copy
-
     book = default_codebook()
-    artefact = copy.deepcopy(newest_compatible(codebook_hash(book), Encoder().identity))
-    text = [ExcerptInput("a", "We are a trust of eleven academies, and finance is run centrally.")]
+    artefact, text = _artefact_copy(), ELEVEN
     artefact.weight_coef[:] = 0.0
     artefact.weight_intercept[:] = (6.0, 0.0, 0.0)  # the classifier is sure of "devolved"
     [services] = [s for s in EnsembleCoder(book, artefact).predict(text) if s.code == "area.shared_services"]
