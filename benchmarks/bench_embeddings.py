@@ -72,8 +72,24 @@ def coder_rates(n: int) -> dict:
     return out
 
 
+def distinct_sentences(text: str, k: int) -> str:
+    """``text`` with ``k`` extra spaces after the first word of each sentence: a different
+    string for the encoder's cache, the same tokens for the model."""
+    from matcoder.segment import sentence_spans
+
+    out, pos = [], 0
+    for span, _ in sentence_spans(text):
+        first = text.find(" ", span.start, span.end)
+        if first != -1:
+            out.append(text[pos:first] + " " * k)
+            pos = first
+    return "".join(out) + text[pos:]
+
+
 def make_round(folder: Path, target: int) -> int:
-    """Copies of the sample round with each answer made distinct, until ~target excerpts."""
+    """Copies of the sample round, until ~target excerpts, with every answer and every
+    sentence of it distinct (copy k adds "That was round k." and k spaces after each
+    sentence's first word), so that no cached vector serves a copy."""
     from matcoder.ingest.reader import discover, read_transcript
     from matcoder.segment import segment_transcript
 
@@ -85,7 +101,9 @@ def make_round(folder: Path, target: int) -> int:
             lines = []
             for turn in t.turns:
                 label = "Interviewer" if turn.role == "interviewer" else "CEO"
-                text = turn.text.replace("\n", " ") + ("" if turn.role == "interviewer" else f" That was round {k}.")
+                text = turn.text.replace("\n", " ")
+                if turn.role != "interviewer":
+                    text = distinct_sentences(f"{text} That was round {k}.", k)
                 lines.append(f"{label}: {text}")
             (folder / f"{t.interview_id}-r{k}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return copies * per_round
@@ -112,15 +130,15 @@ def end_to_end(target: int) -> dict:
 
 def learning_curve() -> list[dict]:
     """Held-out micro-F1 of embed.v1 (all families, and area alone) on the short and the
-    long held-out set as dev-set items (in file order: 160 short, then 34 long answers)
-    are added to the codebook examples in training."""
+    long held-out set as dev-set items (in file order: 160 short answers, then 34 long
+    ones, then 36 more) are added to the codebook examples in training."""
     book = default_codebook()
     enc = Encoder()
     base = codebook_items(book)
     dev = gold_items(ROOT / "models" / "eval" / "dev.jsonl")
     sets = {name: read_coded(ROOT / "models" / "eval" / f"{name}.jsonl") for name in ("heldout", "heldout_long")}
     points = []
-    for n in sorted({0, 40, 80, 120, 160, len(dev)}):
+    for n in sorted({0, 40, 80, 120, 160, 194, len(dev)}):
         items = base + dev[:n]
         artefact = train(book, codebook_hash(book), items, enc.encode([i.text for i in items]), enc.identity)
         coder = EmbeddingCoder(book, artefact, enc)

@@ -43,6 +43,7 @@ def test_train_writes_a_versioned_artefact_with_its_provenance(trained: Path):
     # no excerpts to choose rule vetoes on (codebook examples only): the rules keep every hit
     assert set(meta["rule_veto"]) == {"area", "breakpoint", "growth", "ceo"}
     assert all(v["veto"] == 0 for v in meta["rule_veto"].values())
+    assert 0 < meta["local_weight"]["cv_exact"] <= 1  # the area-localised weight classifier was fitted too
 
 
 def test_a_codebook_change_invalidates_the_artefact(trained: Path):
@@ -128,6 +129,65 @@ def test_an_excerpt_scope_rule_weight_is_dropped_when_the_excerpt_has_two_areas(
     kept, _ = coder._scoped_weights([replace(curriculum, weight=2, evidence=curriculum.evidence + (learnt,)),
                                      services])
     assert kept.weight == 2 and kept.evidence == (curriculum.evidence[0], learnt)  # the classifier set it
+
+
+TWO_AREAS = [ExcerptInput("b", "Payroll, HR and the IT contracts are run by our central team for every school, "
+                                "no exceptions. Teaching is another matter: each head chooses the curriculum and "
+                                "the exam boards, and I would never impose one.")]
+
+
+class SplitCountingEncoder(Encoder):
+    """The real encoder, recording which texts it is asked to split into sentences."""
+
+    def __init__(self):
+        super().__init__(use_cache=False)
+        self.split: list[str] = []
+
+    def encode_sentences(self, texts):
+        self.split.extend(texts)
+        return super().encode_sentences(texts)
+
+
+def test_the_localised_weight_reads_the_sentences_about_its_area():
+    from matcoder.models.embedding.classifier import local_features
+
+    artefact, encoder = _artefact_copy(), Encoder()
+    finance = "Finance, payroll and procurement are run by the central team for every academy."
+    teaching = "Each head chooses the curriculum, the schemes of work and the exam boards for their own school."
+    sentences = encoder.encode([finance, teaching])
+    whole = encoder.encode([f"{finance} {teaching}"])[0]
+    for code, own, other in (("area.shared_services", 0, 1), ("area.curriculum_pedagogy", 1, 0)):
+        k = artefact.codes.index(code)
+        features = local_features(sentences, whole, artefact.coef[k], artefact.intercept[k],
+                                  artefact.area_codes.index(code), len(artefact.area_codes))
+        span = features[:384]
+        assert span @ sentences[own] > 0.99 and span @ sentences[other] < 0.7, code
+        assert np.array_equal(features[384:768], whole)
+
+
+def test_only_an_excerpt_coded_with_two_areas_is_split_into_sentences_for_its_weights():
+    encoder = SplitCountingEncoder()
+    got = EnsembleCoder(default_codebook(), _artefact_copy(), encoder).predict(TWO_AREAS + ELEVEN)
+    weights = {(s.excerpt_id, s.code): s for s in got if s.code.startswith("area.")}
+    assert encoder.split == [TWO_AREAS[0].text]  # "a" has one area: its whole vector is enough
+    assert weights["b", "area.shared_services"].weight == 3 and weights["b", "area.curriculum_pedagogy"].weight == 1
+    assert all(any(e.rule.startswith("embed.v1 weight=") for e in weights["b", c].evidence)
+               for c in ("area.shared_services", "area.curriculum_pedagogy"))
+
+
+def test_an_artefact_without_the_localised_classifier_still_loads_and_weighs_whole_excerpts(tmp_path: Path):
+    from matcoder.models.embedding.classifier import Artefact
+
+    artefact = _artefact_copy()
+    assert artefact.has_local_weights and artefact.meta["local_weight"]["tau"] > 0
+    again = Artefact.load(artefact.save(tmp_path / "new"))
+    assert np.array_equal(again.local_coef, artefact.local_coef)
+    artefact.local_coef = artefact.local_intercept = None  # as trained before the localised classifier
+    older = Artefact.load(artefact.save(tmp_path / "old"))
+    encoder = SplitCountingEncoder()
+    got = [s for s in EnsembleCoder(default_codebook(), older, encoder).predict(TWO_AREAS) if s.code.startswith("area.")]
+    assert not older.has_local_weights and encoder.split == [] and len(got) >= 2
+    assert all(s.weight is not None for s in got)
 
 
 def test_rule_vetoes_are_chosen_on_excerpts_by_cross_validation():

@@ -2,6 +2,14 @@
 thresholds chosen by cross-validation, and a 3-class weight classifier per area
 mention. Stored as plain arrays (``weights.npz``) with ``meta.json``; no pickles.
 
+The weight classifier comes in two forms. The *whole* one reads the excerpt's vector
+(plus which area); on an excerpt about several areas that vector is the same for all of
+them, so it cannot tell a centralised back office from devolved teaching in one answer.
+The *area-localised* one also reads a span vector: the excerpt's sentences, each encoded
+on its own, averaged with weights ``exp((p_j - max p) / LOCAL_TAU)`` where ``p_j`` is the
+area classifier's probability for sentence ``j``, so the sentences that speak of the
+area dominate. The coders use it on excerpts coded with two or more areas.
+
 Training items come from the codebook's examples (a positive example is positive for
 its code and taken as negative for every other code; a near miss is negative for its
 code only) and from fully coded excerpts (gold files, human-reviewed codings), which
@@ -26,6 +34,11 @@ MIN_POSITIVES = 4
 THRESHOLDS = np.round(np.arange(0.10, 0.91, 0.05), 2)
 VETOES = (0.0, 0.02, 0.05, 0.1, 0.2)  # candidate rule vetoes (see choose_vetoes)
 MIN_VETO_ITEMS = 40  # excerpts (not codebook examples) needed to choose a veto at all
+# Attention temperature of the area-localised weight classifier. Chosen by 5-fold
+# cross-validation on models/eval/dev.jsonl (weight agreement on the long answers' area
+# codes: 0.05, 0.1 and 0.2 within 0.01 of each other, a uniform average no better than
+# the whole excerpt's vector), not on the held-out sets.
+LOCAL_TAU = 0.1
 
 
 class ArtefactError(MatcoderError):
@@ -70,6 +83,26 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
+def _softmax_verdict(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(class 1-3, its probability) per row of 3-class logits."""
+    z = z - z.max(axis=1, keepdims=True)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    return p.argmax(axis=1) + 1, p.max(axis=1)
+
+
+def local_features(sentences: np.ndarray, whole: np.ndarray, area_coef: np.ndarray, area_intercept: float,
+                   area_index: int, n_areas: int) -> np.ndarray:
+    """[span vector, excerpt vector, one-hot area]: the span is the excerpt's sentence
+    vectors averaged with weights that favour the sentences the area classifier
+    (``area_coef``, ``area_intercept``) finds most about the area (see ``LOCAL_TAU``)."""
+    p = _sigmoid(sentences @ area_coef + area_intercept)
+    attention = np.exp((p - p.max()) / LOCAL_TAU)
+    span = attention @ sentences
+    onehot = np.zeros(n_areas, dtype=np.float32)
+    onehot[area_index] = 1.0
+    return np.hstack([span / np.linalg.norm(span), whole, onehot]).astype(np.float32)
+
+
 def _best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, dict]:
     best = (0.5, {"precision": 0.0, "recall": 0.0, "f1": 0.0})
     for t in THRESHOLDS:
@@ -94,6 +127,8 @@ class Artefact:
     weight_intercept: np.ndarray  # (3,)
     meta: dict = field(default_factory=dict)
     path: Path | None = None
+    local_coef: np.ndarray | None = None  # (3, 2 * dim + n_area): area-localised weight classifier
+    local_intercept: np.ndarray | None = None  # (3,)
 
     @property
     def id(self) -> str:
@@ -111,17 +146,28 @@ class Artefact:
         """(predicted weight 1-3, its probability) for each row, as coded with ``code``."""
         onehot = np.zeros((X.shape[0], len(self.area_codes)), dtype=np.float32)
         onehot[:, self.area_codes.index(code)] = 1.0
-        z = np.hstack([X, onehot]) @ self.weight_coef.T + self.weight_intercept
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-        return p.argmax(axis=1) + 1, p.max(axis=1)
+        return _softmax_verdict(np.hstack([X, onehot]) @ self.weight_coef.T + self.weight_intercept)
+
+    @property
+    def has_local_weights(self) -> bool:
+        return self.local_coef is not None
+
+    def local_weight(self, sentences: np.ndarray, whole: np.ndarray, code: str) -> tuple[int, float]:
+        """(weight 1-3, its probability) for ``code`` on one excerpt from the area-localised
+        classifier: ``sentences`` are its sentences' vectors, ``whole`` the excerpt's."""
+        k = self.codes.index(code)
+        features = local_features(sentences, whole, self.coef[k], self.intercept[k],
+                                  self.area_codes.index(code), len(self.area_codes))
+        w, p = _softmax_verdict(features[None, :] @ self.local_coef.T + self.local_intercept)
+        return int(w[0]), float(p[0])
 
     def save(self, root: Path = ARTEFACTS_DIR) -> Path:
         path = root / self.id
         path.mkdir(parents=True, exist_ok=True)
+        local = {"local_coef": self.local_coef, "local_intercept": self.local_intercept} if self.has_local_weights else {}
         np.savez(path / "weights.npz", codes=np.array(self.codes), coef=self.coef, intercept=self.intercept,
                  threshold=self.threshold, area_codes=np.array(self.area_codes), weight_coef=self.weight_coef,
-                 weight_intercept=self.weight_intercept)
+                 weight_intercept=self.weight_intercept, **local)
         (path / "meta.json").write_text(json.dumps(self.meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         self.path = path
         return path
@@ -133,7 +179,7 @@ class Artefact:
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
         return cls([str(c) for c in arrays["codes"]], arrays["coef"], arrays["intercept"], arrays["threshold"],
                    [str(c) for c in arrays["area_codes"]], arrays["weight_coef"], arrays["weight_intercept"],
-                   meta, path)
+                   meta, path, arrays.get("local_coef"), arrays.get("local_intercept"))
 
 
 def newest_compatible(book_hash: str, model_identity: str, root: Path = ARTEFACTS_DIR) -> Artefact:
@@ -195,11 +241,27 @@ def choose_vetoes(book: Codebook, items: Sequence[TrainingItem], oof: np.ndarray
     return out
 
 
+def _fit_weight_classifier(rows: list[np.ndarray], targets: list[int], folds: int, c_value: float,
+                           seed: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """(coef, intercept, out-of-fold exact agreement) of a 3-class weight classifier."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    Xw, yw = np.array(rows), np.array(targets)
+    clf = LogisticRegression(C=c_value, max_iter=3000)
+    cv = StratifiedKFold(n_splits=min(folds, int(np.bincount(yw)[1:].min())), shuffle=True, random_state=seed)
+    oof = cross_val_predict(clf, Xw, yw, cv=cv)
+    clf.fit(Xw, yw)
+    return clf.coef_.astype(np.float32), clf.intercept_.astype(np.float32), round(float((oof == yw).mean()), 3)
+
+
 def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.ndarray, model_identity: str,
-          folds: int = 5, c_value: float = 8.0, seed: int = 0, rule_hits: np.ndarray | None = None) -> Artefact:
+          folds: int = 5, c_value: float = 8.0, seed: int = 0, rule_hits: np.ndarray | None = None,
+          sentences: Sequence[np.ndarray] | None = None) -> Artefact:
     """Fit per-code classifiers (thresholds from out-of-fold probabilities) and the weight
     model; with ``rule_hits`` (items x codes, the rule coder's verdicts) also choose the
-    ensemble's rule vetoes from the same out-of-fold probabilities."""
+    ensemble's rule vetoes from the same out-of-fold probabilities; with ``sentences``
+    (per item, its sentences' vectors) also fit the area-localised weight classifier."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
@@ -227,19 +289,21 @@ def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.n
         coef[k], intercept[k] = clf.coef_[0], clf.intercept_[0]
         metrics[code] = {"positives": n_pos, "threshold": float(threshold[k]), "cv": cv_scores}
     area_codes = [c for c in codes if book.is_weighted(c)]
-    rows, targets = [], []
-    for i, it in enumerate(items):
-        for code, w in it.positives.items():
-            if w is not None and code in area_codes:
-                onehot = np.zeros(len(area_codes), dtype=np.float32)
-                onehot[area_codes.index(code)] = 1.0
-                rows.append(np.hstack([X[i], onehot]))
-                targets.append(w)
-    Xw, yw = np.array(rows), np.array(targets)
-    wclf = LogisticRegression(C=c_value, max_iter=2000)
-    wcv = StratifiedKFold(n_splits=min(folds, int(np.bincount(yw)[1:].min())), shuffle=True, random_state=seed)
-    w_oof = cross_val_predict(wclf, Xw, yw, cv=wcv)
-    wclf.fit(Xw, yw)
+    mentions = [(i, code, w) for i, it in enumerate(items) for code, w in it.positives.items()
+                if w is not None and code in area_codes]
+    onehots = np.eye(len(area_codes), dtype=np.float32)
+    weight_coef, weight_intercept, weight_cv = _fit_weight_classifier(
+        [np.hstack([X[i], onehots[area_codes.index(code)]]) for i, code, _ in mentions],
+        [w for _, _, w in mentions], folds, c_value, seed)
+    local_coef = local_intercept = None
+    if sentences is not None:
+        rows = []
+        for i, code, _ in mentions:
+            k = codes.index(code)
+            rows.append(local_features(sentences[i], X[i], coef[k], intercept[k], area_codes.index(code),
+                                       len(area_codes)))
+        local_coef, local_intercept, local_cv = _fit_weight_classifier(rows, [w for _, _, w in mentions], folds,
+                                                                       c_value, seed)
     created = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     t_hash = training_hash(items)
     meta = {
@@ -248,10 +312,12 @@ def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.n
         "training_items": len(items), "origins": {o: sum(1 for it in items if it.origin == o)
                                                    for o in sorted({it.origin for it in items})},
         "c_value": c_value, "folds": folds,
-        "weight_cv_exact": round(float((w_oof == yw).mean()), 3), "weight_items": int(len(yw)),
+        "weight_cv_exact": weight_cv, "weight_items": len(mentions),
         "codes": metrics,
     }
+    if local_coef is not None:
+        meta["local_weight"] = {"tau": LOCAL_TAU, "cv_exact": local_cv}
     if rule_hits is not None:
         meta["rule_veto"] = choose_vetoes(book, items, oof_all, threshold, rule_hits)
-    return Artefact(codes, coef, intercept, threshold, area_codes, wclf.coef_.astype(np.float32),
-                    wclf.intercept_.astype(np.float32), meta)
+    return Artefact(codes, coef, intercept, threshold, area_codes, weight_coef, weight_intercept, meta,
+                    local_coef=local_coef, local_intercept=local_intercept)

@@ -13,6 +13,8 @@ from typing import Sequence
 
 import numpy as np
 
+from matcoder.segment import sentence_spans
+
 MODEL_NAME = "all-MiniLM-L6-v2"
 _FINGERPRINT_FILES = ("config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json",
                       "model.safetensors", "1_Pooling/config.json")
@@ -116,3 +118,11 @@ class Encoder:
                 self.cache.put(self.identity, fresh)
             known.update(fresh)
         return np.stack([known[h] for h in hashes])
+
+    def encode_sentences(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Per text, one unit-length vector per sentence (each sentence encoded on its own,
+        cached like any text); a text of one sentence gets its own vector."""
+        split = [[text[s.start:s.end] for s, _ in sentence_spans(text)] or [text] for text in texts]
+        vectors = self.encode([s for sentences in split for s in sentences])
+        ends = np.cumsum([len(sentences) for sentences in split])
+        return np.split(vectors, ends[:-1]) if len(split) else []
