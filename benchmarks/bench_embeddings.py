@@ -24,9 +24,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_rules import sample_excerpts  # noqa: E402
 from results import record  # noqa: E402
 
-from matcoder.codebook.loader import codebook_hash, default_codebook  # noqa: E402
+from matcoder.codebook.loader import default_codebook  # noqa: E402
 from matcoder.models.base import ExcerptInput  # noqa: E402
-from matcoder.models.embedding.classifier import codebook_items, train  # noqa: E402
 from matcoder.models.embedding.coder import EmbeddingCoder  # noqa: E402
 from matcoder.models.embedding.encoder import Encoder  # noqa: E402
 from matcoder.models.evaluation import as_codes, coded_by, evaluate, read_coded  # noqa: E402
@@ -134,14 +133,12 @@ def learning_curve() -> list[dict]:
     ones, then 36 more) are added to the codebook examples in training."""
     book = default_codebook()
     enc = Encoder()
-    base = codebook_items(book)
     dev = gold_items(ROOT / "models" / "eval" / "dev.jsonl")
     sets = {name: read_coded(ROOT / "models" / "eval" / f"{name}.jsonl") for name in ("heldout", "heldout_long")}
     points = []
     for n in sorted({0, 40, 80, 120, 160, 194, len(dev)}):
-        items = base + dev[:n]
-        artefact = train(book, codebook_hash(book), items, enc.encode([i.text for i in items]), enc.identity)
-        coder = EmbeddingCoder(book, artefact, enc)
+        coder = EmbeddingCoder(book, encoder=enc)
+        coder.fit(dev[:n])  # the codebook examples plus the first n dev items, as `matcoder train` does
         point: dict = {"dev_items_added": n}
         for name, gold in sets.items():
             r = evaluate({k: as_codes(v) for k, v in gold.items()}, coded_by(coder, gold), book.ids())

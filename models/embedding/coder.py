@@ -87,16 +87,21 @@ class EmbeddingCoder:
         return X, self.artefact.probabilities(X)
 
     def weights(self, excerpts: Sequence[ExcerptInput], X: np.ndarray,
-                coded: dict[int, list[str]]) -> dict[tuple[int, str], tuple[int | None, float]]:
-        """The learnt weight of each area code in ``coded`` (excerpt row -> its area codes):
-        (weight, or None under ``WEIGHT_MIN_PROB``; its probability). An excerpt coded with
-        two or more areas gets the area-localised classifier when the artefact has one
-        (its sentences are encoded then, and only then); any other, the whole-excerpt one."""
+                coded: Sequence[tuple[int, str]]) -> dict[tuple[int, str], tuple[int | None, float]]:
+        """The learnt weight of each area code among ``coded`` (excerpt row, code), keyed
+        like it: (weight, or None under ``WEIGHT_MIN_PROB``; its probability). An excerpt
+        coded with two or more areas gets the area-localised classifier when the artefact
+        has one (its sentences are encoded then, and only then); any other, the
+        whole-excerpt one."""
         a = self.artefact
-        several = [i for i, codes in coded.items() if len(codes) >= 2] if a.has_local_weights else []
+        areas: dict[int, list[str]] = {}
+        for i, code in coded:
+            if self.codebook.is_weighted(code):
+                areas.setdefault(i, []).append(code)
+        several = [i for i, codes in areas.items() if len(codes) >= 2] if a.has_local_weights else []
         sentences = dict(zip(several, self.encoder.encode_sentences([excerpts[i].text for i in several])))
         out = {}
-        for i, codes in coded.items():
+        for i, codes in areas.items():
             for code in codes:
                 if i in sentences:
                     w, p = a.local_weight(sentences[i], X[i], code)
@@ -109,12 +114,8 @@ class EmbeddingCoder:
     def predict(self, excerpts: Sequence[ExcerptInput]) -> list[CodeSuggestion]:
         X, P = self.scores(excerpts)
         a = self.artefact
-        found = [(i, k) for i, k in zip(*np.nonzero(P >= np.nan_to_num(a.threshold, nan=np.inf)))]
-        coded: dict[int, list[str]] = {}
-        for i, k in found:
-            if self.codebook.is_weighted(a.codes[k]):
-                coded.setdefault(int(i), []).append(a.codes[k])
-        learnt = self.weights(excerpts, X, coded)
+        found = [(int(i), int(k)) for i, k in zip(*np.nonzero(P >= np.nan_to_num(a.threshold, nan=np.inf)))]
+        learnt = self.weights(excerpts, X, [(i, a.codes[k]) for i, k in found])
         return [CodeSuggestion(excerpts[i].id, a.codes[k], learnt.get((i, a.codes[k]), (None,))[0],
                                round(float(P[i, k]), 4), "embedding", self.name, f"{self.version}+{a.id}",
                                (_embed_evidence(P[i, k], a.threshold[k]),)) for i, k in found]
@@ -165,19 +166,16 @@ class EnsembleCoder:
         version = f"{self.version}+{a.id}"
         vetoes = [a.veto(code) for code in a.codes]
         kept: list[tuple[int, int, CodeSuggestion | None, bool]] = []  # (row, code index, rule hit, usable)
-        coded: dict[int, list[str]] = {}  # row -> area codes the embedding can weigh
         for i, ex in enumerate(excerpts):
             for k, code in enumerate(a.codes):
                 rule = rule_hits.get((ex.id, code))
                 usable = code not in self._stages and not np.isnan(a.threshold[k])
-                if usable and not ensemble_keeps(rule is not None, float(P[i, k]), float(a.threshold[k]), vetoes[k]):
-                    continue  # no rule hit and p under threshold, or a rule hit the embedding vetoes
-                if rule is None and not usable:
-                    continue
-                kept.append((i, k, rule, usable))
-                if usable and self.codebook.is_weighted(code):
-                    coded.setdefault(i, []).append(code)
-        learnt = self.embed.weights(excerpts, X, coded)
+                # usable: no rule hit needs p at its threshold, a rule hit survives unless vetoed;
+                # otherwise only a rule hit counts
+                if (ensemble_keeps(rule is not None, float(P[i, k]), float(a.threshold[k]), vetoes[k])
+                        if usable else rule is not None):
+                    kept.append((i, k, rule, usable))
+        learnt = self.embed.weights(excerpts, X, [(i, a.codes[k]) for i, k, _, usable in kept if usable])
         out: list[CodeSuggestion] = []
         for i, group in groupby(kept, key=lambda row: row[0]):
             mine = []
