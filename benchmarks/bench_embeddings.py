@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,8 +35,16 @@ from matcoder.training import gold_items  # noqa: E402
 
 
 def unique(excerpts: list[ExcerptInput]) -> list[ExcerptInput]:
-    """Make repeated sample texts distinct so no cache can serve them."""
-    return [ExcerptInput(e.id, f"{e.text} ({i})", e.question) for i, e in enumerate(excerpts)]
+    """Make repeated sample texts, and each of their sentences, distinct so that no cache
+    can serve them (the k-th repeat of a text gets " (k)" and k spaces after each
+    sentence's first word, see ``distinct_sentences``)."""
+    seen: Counter[str] = Counter()
+    out = []
+    for e in excerpts:
+        k = seen[e.text]
+        seen[e.text] += 1
+        out.append(ExcerptInput(e.id, distinct_sentences(f"{e.text} ({k})", k), e.question))
+    return out
 
 
 def timed(fn):
@@ -163,7 +172,7 @@ def main() -> None:
         record("embedding stage vs raw encode", f"{e['n']} distinct excerpts", f"ratio {e['ratio']}",
                f"stage {e['embedding_stage_per_s']}/s, raw {e['raw_encode_per_s']}/s, cached "
                f"{e['cached_stage_per_s']}/s", f"{result['peak_rss_mb']} MB")
-        record("coders", "1000 distinct excerpts", "-", f"rules.v1 {result['coders_per_s']['rules.v1']}/s, "
+        record("coders", "1000 excerpts, distinct sentences", "-", f"rules.v1 {result['coders_per_s']['rules.v1']}/s, "
                f"ensemble.v1 {result['coders_per_s']['ensemble.v1']}/s")
         record(f"`matcoder run`, {x['coder'].split('+')[0]}", f"{x['excerpts']} excerpts in {x['interviews']} "
                f"interviews", f"{x['wall_s']} s wall (incl. Prefect start)",
