@@ -31,6 +31,7 @@ from matcoder.models.embedding.coder import EmbeddingCoder  # noqa: E402
 from matcoder.models.embedding.encoder import Encoder  # noqa: E402
 from matcoder.models.evaluation import as_codes, coded_by, evaluate, read_coded  # noqa: E402
 from matcoder.models.registry import get_coder  # noqa: E402
+from matcoder.segment import sentence_spans  # noqa: E402
 from matcoder.training import gold_items  # noqa: E402
 
 
@@ -83,8 +84,6 @@ def coder_rates(n: int) -> dict:
 def distinct_sentences(text: str, k: int) -> str:
     """``text`` with ``k`` extra spaces after the first word of each sentence: a different
     string for the encoder's cache, the same tokens for the model."""
-    from matcoder.segment import sentence_spans
-
     out, pos = [], 0
     for span, _ in sentence_spans(text):
         first = text.find(" ", span.start, span.end)

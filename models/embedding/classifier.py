@@ -90,6 +90,13 @@ def _softmax_verdict(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return p.argmax(axis=1) + 1, p.max(axis=1)
 
 
+def whole_features(whole: np.ndarray, area_index: int, n_areas: int) -> np.ndarray:
+    """[excerpt vector, one-hot area]: what the whole-excerpt weight classifier reads."""
+    onehot = np.zeros(n_areas, dtype=np.float32)
+    onehot[area_index] = 1.0
+    return np.hstack([whole, onehot]).astype(np.float32)
+
+
 def local_features(sentences: np.ndarray, whole: np.ndarray, area_coef: np.ndarray, area_intercept: float,
                    area_index: int, n_areas: int) -> np.ndarray:
     """[span vector, excerpt vector, one-hot area]: the span is the excerpt's sentence
@@ -98,9 +105,7 @@ def local_features(sentences: np.ndarray, whole: np.ndarray, area_coef: np.ndarr
     p = _sigmoid(sentences @ area_coef + area_intercept)
     attention = np.exp((p - p.max()) / LOCAL_TAU)
     span = attention @ sentences
-    onehot = np.zeros(n_areas, dtype=np.float32)
-    onehot[area_index] = 1.0
-    return np.hstack([span / np.linalg.norm(span), whole, onehot]).astype(np.float32)
+    return np.hstack([span / np.linalg.norm(span), whole_features(whole, area_index, n_areas)]).astype(np.float32)
 
 
 def _best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, dict]:
@@ -142,11 +147,12 @@ class Artefact:
     def probabilities(self, X: np.ndarray) -> np.ndarray:
         return _sigmoid(X @ self.coef.T + self.intercept)
 
-    def weights(self, X: np.ndarray, code: str) -> tuple[np.ndarray, np.ndarray]:
-        """(predicted weight 1-3, its probability) for each row, as coded with ``code``."""
-        onehot = np.zeros((X.shape[0], len(self.area_codes)), dtype=np.float32)
-        onehot[:, self.area_codes.index(code)] = 1.0
-        return _softmax_verdict(np.hstack([X, onehot]) @ self.weight_coef.T + self.weight_intercept)
+    def weight(self, whole: np.ndarray, code: str) -> tuple[int, float]:
+        """(weight 1-3, its probability) for ``code`` on one excerpt from the whole-excerpt
+        classifier: ``whole`` is the excerpt's vector."""
+        features = whole_features(whole, self.area_codes.index(code), len(self.area_codes))
+        w, p = _softmax_verdict(features[None, :] @ self.weight_coef.T + self.weight_intercept)
+        return int(w[0]), float(p[0])
 
     @property
     def has_local_weights(self) -> bool:
@@ -291,9 +297,8 @@ def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.n
     area_codes = [c for c in codes if book.is_weighted(c)]
     mentions = [(i, code, w) for i, it in enumerate(items) for code, w in it.positives.items()
                 if w is not None and code in area_codes]
-    onehots = np.eye(len(area_codes), dtype=np.float32)
     weight_coef, weight_intercept, weight_cv = _fit_weight_classifier(
-        [np.hstack([X[i], onehots[area_codes.index(code)]]) for i, code, _ in mentions],
+        [whole_features(X[i], area_codes.index(code), len(area_codes)) for i, code, _ in mentions],
         [w for _, _, w in mentions], folds, c_value, seed)
     local_coef = local_intercept = None
     if sentences is not None:

@@ -106,8 +106,7 @@ class EmbeddingCoder:
                 if i in sentences:
                     w, p = a.local_weight(sentences[i], X[i], code)
                 else:
-                    ws, ps = a.weights(X[i:i + 1], code)
-                    w, p = int(ws[0]), float(ps[0])
+                    w, p = a.weight(X[i], code)
                 out[i, code] = (w if p >= WEIGHT_MIN_PROB else None), p
         return out
 
