@@ -33,6 +33,7 @@ from matcoder.warehouse.checks import run_checks
 from matcoder.warehouse.connect import TimeSharedWriter, connect
 from matcoder.warehouse.fts import build_index
 from matcoder.privacy.names import case_name_rows, read_names_file, replace_names
+from matcoder.privacy.pseudonymise import Pseudonymiser, speaker_names, stored_names
 from matcoder.warehouse.lock import run_lock
 from matcoder.warehouse.migrate import migrate
 from matcoder.warehouse.summary import warehouse_summary
@@ -171,7 +172,9 @@ def code(interview_ids: list[str], config: RunConfig, plan: Plan) -> dict[str, i
     staging = Staging(Path(plan.staging))
     coder = get_coder(config.coder, load_codebook(config.codebook))
     batch = {iid: staging.excerpts(iid) for iid in interview_ids}
-    inputs = [ExcerptInput(e.excerpt_id, e.text, e.question) for ex in batch.values() for e in ex]
+    names = _pseudonymisers(interview_ids, config, staging)
+    inputs = [ExcerptInput(e.excerpt_id, e.text, e.question, names[iid].text(e.text))
+              for iid, ex in batch.items() for e in ex]
     suggestions = coder.predict(inputs)
     by_interview: dict[str, list] = {iid: [] for iid in interview_ids}
     owner = {e.excerpt_id: iid for iid, ex in batch.items() for e in ex}
@@ -180,6 +183,19 @@ def code(interview_ids: list[str], config: RunConfig, plan: Plan) -> dict[str, i
     for iid, items in by_interview.items():
         staging.put_suggestions(iid, items)
     return {iid: len(items) for iid, items in by_interview.items()}
+
+
+def _pseudonymisers(interview_ids: list[str], config: RunConfig, staging: Staging) -> dict[str, Pseudonymiser]:
+    """Per interview, the names its text may hold (speakers, case sheet, names file; as
+    stored by ``prepare``), so that the embedding reads "[MAT]" where the CEO said the
+    trust's name: a name should not move an answer's codes."""
+    with connect(Path(config.warehouse)) as con:
+        stored = {iid: stored_names(con, iid) for iid in interview_ids}
+    out = {}
+    for iid in interview_ids:
+        speakers = sorted({(t.speaker, t.role) for t in staging.transcript(iid).turns})
+        out[iid] = Pseudonymiser(speaker_names(speakers) + stored[iid])
+    return out
 
 
 def _load_one(con, outcome: FileOutcome, plan: Plan, staging: Staging) -> None:

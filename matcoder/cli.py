@@ -175,16 +175,15 @@ def cmd_evaluate(args) -> int:
 def cmd_train(args) -> int:
     from matcoder.codebook.loader import load_codebook
     from matcoder.models.embedding.classifier import ARTEFACTS_DIR
-    from matcoder.training import gold_items, human_items, train_artefact
+    from matcoder.training import gold_items, reviewed_items, train_artefact
     from matcoder.warehouse.connect import connect
-    from matcoder.warehouse.load import human_codings
 
     book = load_codebook(args.codebook)
     extra = [item for path in args.gold for item in gold_items(Path(path))]
     warehouse = Path(args.warehouse)
     if warehouse.exists():
         with connect(warehouse, read_only=True) as con:
-            extra += human_items(human_codings(con))
+            extra += reviewed_items(con)
     artefact = train_artefact(book, extra, out_dir=Path(args.out) if args.out else ARTEFACTS_DIR)
     meta = dict(artefact.meta)
     meta["path"] = str(artefact.path)

@@ -48,6 +48,19 @@ def human_items(rows: Sequence[tuple]) -> list[TrainingItem]:
     return items
 
 
+def reviewed_items(con) -> list[TrainingItem]:
+    """The warehouse's human-reviewed excerpts as training items, their names replaced by
+    roles as when the flow codes them (the embedding reads "[MAT]", not the trust's name)."""
+    from matcoder.privacy.pseudonymise import WarehouseNames
+    from matcoder.warehouse.load import human_codings
+
+    names = WarehouseNames(con)
+    owner = dict(con.execute("SELECT excerpt_id, interview_id FROM excerpts WHERE excerpt_id IN "
+                             "(SELECT excerpt_id FROM codings WHERE source = 'human' "
+                             "UNION SELECT excerpt_id FROM reviews)").fetchall())
+    return human_items([(e, names.text(owner[e], text), *rest) for e, text, *rest in human_codings(con)])
+
+
 def train_artefact(book: Codebook, extra: Sequence[TrainingItem] = (), encoder: Encoder | None = None,
                    out_dir: Path = ARTEFACTS_DIR) -> Artefact:
     """Train ``embed.v1`` on the codebook's examples plus ``extra`` and save the artefact."""

@@ -16,6 +16,9 @@ class ExcerptInput:
     id: str
     text: str
     question: str | None = None
+    # the text with names replaced by bracketed roles, when the caller knows the names:
+    # what the embedding reads (``embedding.roles``); rules read ``text``
+    pseudonymised: str | None = None
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,51 @@ class SplitCountingEncoder(Encoder):
         return super().encode_sentences(texts)
 
 
+class RecordingEncoder(SplitCountingEncoder):
+    """The real encoder, also recording every text it is asked to encode."""
+
+    def __init__(self):
+        super().__init__()
+        self.read: list[str] = []
+
+    def encode(self, texts):
+        self.read.extend(texts)
+        return super().encode(texts)
+
+
+@pytest.mark.parametrize("text, read", [
+    ("[MAT] grew. At [school] and [Trust name], [name] met [name]'s board in [place].",
+     "The trust grew. At the school and the trust, a colleague met a colleague's board in the area."),
+    ("Our [MAT] board [...] chose one [school] [inaudible] to lead.", "Our trust board chose one school to lead."),
+    ("We asked [the council] and [Director of Education].", "We asked the council and the Director of Education."),
+    ("No brackets here, [sic] or not.", "No brackets here, or not."),
+    ("Plain text stays exactly as it was.", "Plain text stays exactly as it was."),
+])
+def test_the_embedding_reads_bracketed_roles_as_words(text, read):
+    from matcoder.models.embedding.roles import embedding_text
+
+    assert embedding_text(text) == read
+
+
+def test_the_embedding_reads_names_as_roles_and_the_rules_read_the_source():
+    source = ("Payroll, HR and the IT contracts are run by the Fenmoor central team for every school, no exceptions. "
+              "Teaching is another matter: each Fenmoor head chooses the curriculum and the exam boards.")
+    masked = source.replace("Fenmoor", "[MAT]")
+    encoder = RecordingEncoder()
+    coder = EnsembleCoder(default_codebook(), _artefact_copy(), encoder)
+    got = coder.predict([ExcerptInput("a", source, None, masked)])
+    as_read = source.replace("Fenmoor", "trust")  # "the [MAT] central team" -> "the trust central team"
+    assert encoder.read[0] == as_read and not any("Fenmoor" in t or "[" in t for t in encoder.read)
+    assert {s.code for s in got} >= {"area.shared_services", "area.curriculum_pedagogy"}
+    assert encoder.split == [as_read]  # the localised weights read the same text, sentence by sentence
+    for s in got:  # evidence offsets point into the source text
+        assert all(source[e.start:e.end] == e.text for e in s.evidence if e.end > e.start)
+    # a report's quote with its roles in brackets is coded as if it said "the trust"
+    plain = EnsembleCoder(default_codebook(), _artefact_copy(), Encoder(use_cache=False))
+    assert ({(s.code, s.weight) for s in plain.predict([ExcerptInput("b", masked)])}
+            == {(s.code, s.weight) for s in plain.predict([ExcerptInput("b", as_read)])})
+
+
 def test_the_localised_weight_reads_the_sentences_about_its_area():
     from matcoder.models.embedding.classifier import local_features
 

@@ -30,6 +30,22 @@ NAMES = ["Quillstone", "Wrenfield", "Haddow Brook", "Sallowby", "Pembleshire", "
          "Bartholomew", "Ferrante-Nkemelu"]
 
 
+def spy_on_coder_inputs(monkeypatch) -> list:
+    """The excerpts the flow's (real) coder is given, recorded as it codes them."""
+    from matcoder.flows import code_interviews
+
+    seen, real = [], code_interviews.get_coder
+
+    def recording(name, book):
+        coder = real(name, book)
+        predict = coder.predict
+        coder.predict = lambda excerpts: seen.extend(excerpts) or predict(excerpts)
+        return coder
+
+    monkeypatch.setattr(code_interviews, "get_coder", recording)
+    return seen
+
+
 def test_offsets_map_back_and_ordinary_words_survive():
     p = Pseudonymiser([("Orchard Hill", "school"), ("Fenmoor Academies", "MAT"), ("David Okonkwo", "name")])
     text = "At Orchard Hill the orchard flowered. FENMOOR ACADEMIES and Fenmoor’s board; okonkwo's view."
@@ -43,14 +59,20 @@ def test_offsets_map_back_and_ordinary_words_survive():
     assert out.source_offset(out.text.index("[MAT]")) == text.index("FENMOOR")
 
 
-def test_planted_names_never_leave_and_the_second_net_finds_the_missed_one(tmp_path: Path, capsys):
+def test_planted_names_never_leave_and_the_second_net_finds_the_missed_one(tmp_path: Path, capsys, monkeypatch):
     folder = tmp_path / "round"
     folder.mkdir()
     (folder / "planted.txt").write_text(PLANTED, encoding="utf-8")
     (folder / "cases.csv").write_text(SHEET, encoding="utf-8")
     wh = tmp_path / "w.duckdb"
+    coded = spy_on_coder_inputs(monkeypatch)
     assert main(["run", str(folder), "--warehouse", str(wh), "--coder", "rules.v1", "--quiet"]) == 0
     capsys.readouterr()
+    # the coder is given each excerpt with its names as roles too (what the embedding reads)
+    assert coded and any(re.search(n, e.text, re.IGNORECASE) for e in coded for n in NAMES)
+    for e in coded:
+        assert "[MAT]" in e.pseudonymised or not re.search("quillstone", e.text, re.IGNORECASE)
+        assert not any(re.search(n, e.pseudonymised, re.IGNORECASE) for n in NAMES), e.pseudonymised
     con = duckdb.connect(str(wh), read_only=True)
     from matcoder.privacy.pseudonymise import WarehouseNames
 

@@ -72,17 +72,21 @@ def full_text_reference(con, query: str, limit: int = 20) -> list[tuple[str, flo
 
 def semantic(con, query: str, codes: Sequence[str] = (), where: Sequence[Condition] = (),
              limit: int = 20, encoder=None) -> list[tuple]:
-    """Excerpts closest in meaning to ``query`` (vectors come from the embedding cache,
-    so only excerpts never encoded before cost time)."""
+    """Excerpts closest in meaning to ``query``, read as the coder reads them (names as
+    roles), so their vectors come from the embedding cache and only excerpts never
+    encoded before cost time."""
     from matcoder.models.embedding.encoder import Encoder
+    from matcoder.models.embedding.roles import embedding_text
+    from matcoder.privacy.pseudonymise import WarehouseNames
 
     clause, values = _filters(codes, where)
-    rows = con.execute(f"""SELECT e.excerpt_id, e.text FROM excerpts e JOIN interviews i USING (interview_id)
-        WHERE true {clause} ORDER BY e.excerpt_id""", values).fetchall()
+    rows = con.execute(f"""SELECT e.excerpt_id, e.interview_id, e.text FROM excerpts e
+        JOIN interviews i USING (interview_id) WHERE true {clause} ORDER BY e.excerpt_id""", values).fetchall()
     if not rows:
         return []
     encoder = encoder or Encoder()
-    vectors = encoder.encode([text for _, text in rows])
+    names = WarehouseNames(con)
+    vectors = encoder.encode([embedding_text(names.text(iid, text)) for _, iid, text in rows])
     sims = vectors @ encoder.encode([query])[0]
     order = np.argsort(-sims, kind="stable")[:limit]
     return _details(con, [(rows[k][0], round(float(sims[k]), 4)) for k in order])

@@ -165,5 +165,10 @@ class WarehouseNames:
 
 def interview_names(con, interview_id: str) -> list[tuple[str, str]]:
     labels = con.execute("SELECT DISTINCT speaker, role FROM turns WHERE interview_id = ?", [interview_id]).fetchall()
-    return speaker_names(labels) + con.execute(
-        "SELECT name, role FROM case_names WHERE interview_id = ? OR interview_id IS NULL", [interview_id]).fetchall()
+    return speaker_names(labels) + stored_names(con, interview_id)
+
+
+def stored_names(con, interview_id: str) -> list[tuple[str, str]]:
+    """The case sheet's names for this interview and the project-wide names."""
+    return con.execute("SELECT name, role FROM case_names WHERE interview_id = ? OR interview_id IS NULL",
+                       [interview_id]).fetchall()

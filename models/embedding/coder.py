@@ -46,6 +46,7 @@ from matcoder.models.base import CodeSuggestion, Evidence, ExcerptInput
 from matcoder.models.embedding.classifier import (Artefact, TrainingItem, codebook_items, ensemble_keeps,
                                                   newest_compatible, train)
 from matcoder.models.embedding.encoder import Encoder
+from matcoder.models.embedding.roles import embedding_text
 from matcoder.models.rules.coder import EXCERPT_SCOPE, RuleCoder
 
 WEIGHT_MIN_PROB = 0.5
@@ -75,7 +76,7 @@ class EmbeddingCoder:
         """Train on the codebook's examples plus ``items`` and use the result (in memory;
         ``matcoder train`` also saves it as a versioned artefact)."""
         all_items = codebook_items(self.codebook) + list(items)
-        texts = [it.text for it in all_items]
+        texts = [embedding_text(it.text) for it in all_items]
         self._artefact = train(self.codebook, codebook_hash(self.codebook), all_items, self.encoder.encode(texts),
                                self.encoder.identity, rule_hits=rule_verdicts(self.codebook, all_items),
                                sentences=self.encoder.encode_sentences(texts))
@@ -83,7 +84,7 @@ class EmbeddingCoder:
 
     def scores(self, excerpts: Sequence[ExcerptInput]) -> tuple[np.ndarray, np.ndarray]:
         """(embeddings, per-code probabilities) for the excerpts."""
-        X = self.encoder.encode([e.text for e in excerpts])
+        X = self.encoder.encode([read_text(e) for e in excerpts])
         return X, self.artefact.probabilities(X)
 
     def weights(self, excerpts: Sequence[ExcerptInput], X: np.ndarray,
@@ -99,7 +100,7 @@ class EmbeddingCoder:
             if self.codebook.is_weighted(code):
                 areas.setdefault(i, []).append(code)
         several = [i for i, codes in areas.items() if len(codes) >= 2] if a.has_local_weights else []
-        sentences = dict(zip(several, self.encoder.encode_sentences([excerpts[i].text for i in several])))
+        sentences = dict(zip(several, self.encoder.encode_sentences([read_text(excerpts[i]) for i in several])))
         out = {}
         for i, codes in areas.items():
             for code in codes:
@@ -118,6 +119,12 @@ class EmbeddingCoder:
         return [CodeSuggestion(excerpts[i].id, a.codes[k], learnt.get((i, a.codes[k]), (None,))[0],
                                round(float(P[i, k]), 4), "embedding", self.name, f"{self.version}+{a.id}",
                                (_embed_evidence(P[i, k], a.threshold[k]),)) for i, k in found]
+
+
+def read_text(excerpt: ExcerptInput) -> str:
+    """What the embedding reads of an excerpt: its pseudonymised text when the caller gave
+    one (names as roles), its text otherwise, with roles read as words."""
+    return embedding_text(excerpt.pseudonymised or excerpt.text)
 
 
 def rule_verdicts(book: Codebook, items: Sequence[TrainingItem]) -> np.ndarray:
