@@ -309,7 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ce = sub.add_parser("code-excerpts", help="code a JSONL file of excerpts that are not part of an interview",
                         description='Input lines {"id", "text", "question"?}; output lines '
-                        '{"id", "codes": [{"code", "weight", "score", "source", "evidence"}]}.')
+                        '{"id", "codes": [{"code", "weight", "score", "source", "evidence"}]}. Quotes '
+                        'pseudonymised as reports print them are fine: the embedding reads [MAT] as '
+                        '"the trust", [school] as "the school", [name] as "a colleague".')
     ce.add_argument("--input", required=True, metavar="IN.jsonl")
     ce.add_argument("--output", required=True, metavar="OUT.jsonl")
     ce.add_argument("--coder", default=DEFAULT_CODER, choices=CODERS)
