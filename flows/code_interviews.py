@@ -33,7 +33,7 @@ from matcoder.warehouse.checks import run_checks
 from matcoder.warehouse.connect import TimeSharedWriter, connect
 from matcoder.warehouse.fts import build_index
 from matcoder.privacy.names import case_name_rows, read_names_file, replace_names
-from matcoder.privacy.pseudonymise import Pseudonymiser, speaker_names, stored_names
+from matcoder.privacy.pseudonymise import Pseudonymiser, interview_names
 from matcoder.warehouse.lock import run_lock
 from matcoder.warehouse.migrate import migrate
 from matcoder.warehouse.summary import warehouse_summary
@@ -190,12 +190,8 @@ def _pseudonymisers(interview_ids: list[str], config: RunConfig, staging: Stagin
     stored by ``prepare``), so that the embedding reads "[MAT]" where the CEO said the
     trust's name: a name should not move an answer's codes."""
     with connect(Path(config.warehouse)) as con:
-        stored = {iid: stored_names(con, iid) for iid in interview_ids}
-    out = {}
-    for iid in interview_ids:
-        speakers = sorted({(t.speaker, t.role) for t in staging.transcript(iid).turns})
-        out[iid] = Pseudonymiser(speaker_names(speakers) + stored[iid])
-    return out
+        return {iid: Pseudonymiser(interview_names(
+            con, iid, sorted({(t.speaker, t.role) for t in staging.transcript(iid).turns}))) for iid in interview_ids}
 
 
 def _load_one(con, outcome: FileOutcome, plan: Plan, staging: Staging) -> None:

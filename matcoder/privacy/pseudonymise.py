@@ -163,12 +163,13 @@ class WarehouseNames:
         return self.text(row["interview_id"], row.get(key))
 
 
-def interview_names(con, interview_id: str) -> list[tuple[str, str]]:
-    labels = con.execute("SELECT DISTINCT speaker, role FROM turns WHERE interview_id = ?", [interview_id]).fetchall()
-    return speaker_names(labels) + stored_names(con, interview_id)
-
-
-def stored_names(con, interview_id: str) -> list[tuple[str, str]]:
-    """The case sheet's names for this interview and the project-wide names."""
-    return con.execute("SELECT name, role FROM case_names WHERE interview_id = ? OR interview_id IS NULL",
-                       [interview_id]).fetchall()
+def interview_names(con, interview_id: str,
+                    speakers: Sequence[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+    """The interview's speaker names, its case-sheet names and the project-wide names.
+    ``speakers`` (label, role) pairs stand in for the warehouse's turns when the
+    interview is not loaded yet (the flow codes before it loads)."""
+    if speakers is None:
+        speakers = con.execute("SELECT DISTINCT speaker, role FROM turns WHERE interview_id = ?",
+                               [interview_id]).fetchall()
+    return speaker_names(speakers) + con.execute(
+        "SELECT name, role FROM case_names WHERE interview_id = ? OR interview_id IS NULL", [interview_id]).fetchall()
