@@ -15,6 +15,7 @@ from matcoder.models.base import ExcerptInput
 from matcoder.models.embedding.classifier import ArtefactError, newest_compatible
 from matcoder.models.embedding.coder import EmbeddingCoder, EnsembleCoder
 from matcoder.models.embedding.encoder import Encoder
+from matcoder.models.embedding.roles import READING
 from matcoder.training import human_items
 
 
@@ -63,7 +64,7 @@ def test_embedding_coder_finds_paraphrases_the_rules_miss(trained: Path):
     got = {s.code: s for s in coder.predict([ExcerptInput("x", text)])}
     assert "area.shared_services" in got
     s = got["area.shared_services"]
-    assert s.source == "embedding" and 0 < s.score <= 1 and s.agent_version.endswith(artefact.id)
+    assert s.source == "embedding" and 0 < s.score <= 1 and s.agent_version == f"v1+{artefact.id}+{READING}"
 
 
 def test_ensemble_keeps_rules_adds_embeddings_and_flags_doubt():

@@ -150,6 +150,23 @@ def test_a_codebook_change_recodes_without_reloading_transcripts(capsys, round_d
     assert table(warehouse, "SELECT DISTINCT codebook_hash FROM codings") == [(summary["codebook_hash"],)]
 
 
+def test_a_new_reading_of_the_text_recodes_unchanged_transcripts(capsys, round_dir: Path, warehouse: Path,
+                                                                 monkeypatch):
+    """Same transcripts, codebook and artefact, but the embedding reads the text another
+    way (``roles.READING``): its codings could differ, so they are not kept as they were."""
+    import matcoder.models.embedding.coder as coder
+
+    code, first, _ = run(capsys, round_dir, warehouse)
+    assert code == 0 and len(first["files"]["loaded"]) == 3
+    monkeypatch.setattr(coder, "READING", "read-next")
+    code, second, _ = run(capsys, round_dir, warehouse)
+    assert code == 0 and sorted(second["files"]["recoded"]) == ["alpha.txt", "beta.vtt", "gamma.srt"]
+    assert table(warehouse, "SELECT DISTINCT coder FROM interviews") == [(second["coder"],)]
+    assert second["coder"].endswith("+read-next") and first["coder"] != second["coder"]
+    assert table(warehouse, "SELECT DISTINCT agent_version LIKE '%+read-next' FROM codings "
+                            "WHERE agent = 'ensemble'") == [(True,)]
+
+
 def test_missing_folder_is_a_usage_error(capsys, tmp_path: Path):
     assert main(["run", str(tmp_path / "nowhere"), "--warehouse", str(tmp_path / "w.duckdb")]) == 2
     assert "does not exist or is not a folder" in capsys.readouterr().err

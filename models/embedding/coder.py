@@ -46,7 +46,7 @@ from matcoder.models.base import CodeSuggestion, Evidence, ExcerptInput
 from matcoder.models.embedding.classifier import (Artefact, TrainingItem, codebook_items, ensemble_keeps,
                                                   newest_compatible, train)
 from matcoder.models.embedding.encoder import Encoder
-from matcoder.models.embedding.roles import embedding_text
+from matcoder.models.embedding.roles import READING, embedding_text
 from matcoder.models.rules.coder import EXCERPT_SCOPE, RuleCoder
 
 WEIGHT_MIN_PROB = 0.5
@@ -69,8 +69,14 @@ class EmbeddingCoder:
         return self._artefact or newest_compatible(codebook_hash(self.codebook), self.encoder.identity)
 
     @property
+    def revision(self) -> str:
+        """What, besides the codebook, decides its codes: coder version, artefact and
+        the revision of the text it reads (``roles.READING``)."""
+        return f"{self.version}+{self.artefact.id}+{READING}"
+
+    @property
     def identity(self) -> str:
-        return f"{self.name}.{self.version}+{self.artefact.id}"
+        return f"{self.name}.{self.revision}"
 
     def fit(self, items: Sequence[TrainingItem] = ()) -> None:
         """Train on the codebook's examples plus ``items`` and use the result (in memory;
@@ -117,7 +123,7 @@ class EmbeddingCoder:
         found = [(int(i), int(k)) for i, k in zip(*np.nonzero(P >= np.nan_to_num(a.threshold, nan=np.inf)))]
         learnt = self.weights(excerpts, X, [(i, a.codes[k]) for i, k in found])
         return [CodeSuggestion(excerpts[i].id, a.codes[k], learnt.get((i, a.codes[k]), (None,))[0],
-                               round(float(P[i, k]), 4), "embedding", self.name, f"{self.version}+{a.id}",
+                               round(float(P[i, k]), 4), "embedding", self.name, self.revision,
                                (_embed_evidence(P[i, k], a.threshold[k]),)) for i, k in found]
 
 
@@ -157,8 +163,14 @@ class EnsembleCoder:
         self._stages = {s.code for s in codebook.growth_stages}
 
     @property
+    def revision(self) -> str:
+        """Like ``EmbeddingCoder.revision``, with this coder's version (the rules' cues are
+        the codebook's, whose hash every coding records beside)."""
+        return f"{self.version}+{self.embed.artefact.id}+{READING}"
+
+    @property
     def identity(self) -> str:
-        return f"{self.name}.{self.version}+{self.embed.artefact.id}"
+        return f"{self.name}.{self.revision}"
 
     def fit(self, items: Sequence[TrainingItem] = ()) -> None:
         """The rules are written, not trained; fitting trains the embedding voice."""
@@ -169,7 +181,7 @@ class EnsembleCoder:
             (s.excerpt_id, s.code): s for s in self.rules.predict(excerpts)}
         X, P = self.embed.scores(excerpts)
         a = self.embed.artefact
-        version = f"{self.version}+{a.id}"
+        version = self.revision
         vetoes = [a.veto(code) for code in a.codes]
         kept: list[tuple[int, int, CodeSuggestion | None, bool]] = []  # (row, code index, rule hit, usable)
         for i, ex in enumerate(excerpts):
