@@ -311,7 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
                         description='Input lines {"id", "text", "question"?}; output lines '
                         '{"id", "codes": [{"code", "weight", "score", "source", "evidence"}]}. Quotes '
                         'pseudonymised as reports print them are fine: the embedding reads [MAT] as '
-                        '"the trust", [school] as "the school", [name] as "a colleague".')
+                        '"the trust", [school] as "the school", [name] as "a colleague". A text over 180 '
+                        'words is coded in the parts the flow would cut it into, and gets every code '
+                        'of its parts.')
     ce.add_argument("--input", required=True, metavar="IN.jsonl")
     ce.add_argument("--output", required=True, metavar="OUT.jsonl")
     ce.add_argument("--coder", default=DEFAULT_CODER, choices=CODERS)

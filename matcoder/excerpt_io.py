@@ -1,4 +1,6 @@
-"""``code-excerpts``: code a JSONL list of excerpts with the same coder as the flow."""
+"""``code-excerpts``: code a JSONL list of excerpts with the same coder as the flow; an
+excerpt over 180 words is coded in the parts the flow would cut it into
+(``models/passages.py``)."""
 from __future__ import annotations
 
 import json
@@ -9,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from matcoder.codebook.loader import load_codebook
 from matcoder.jsonl import read_records
 from matcoder.models.base import CodeSuggestion, ExcerptInput
+from matcoder.models.passages import predict_passages
 from matcoder.models.registry import get_coder
 
 
@@ -36,7 +39,7 @@ def code_jsonl(input_path: Path, output_path: Path, coder_name: str, codebook: s
     excerpts = read_excerpts(input_path)
     coder = get_coder(coder_name, load_codebook(codebook))
     by_id: dict[str, list[dict]] = {e.id: [] for e in excerpts}
-    suggestions = coder.predict(excerpts)
+    suggestions = predict_passages(coder, excerpts)  # a passage over 180 words is coded in parts
     for s in suggestions:
         by_id[s.excerpt_id].append(suggestion_json(s, explain))
     tmp = output_path.with_name(output_path.name + ".tmp")

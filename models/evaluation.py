@@ -39,11 +39,13 @@ def read_coded(path: Path) -> dict[str, CodedLine]:
 
 
 def coded_by(coder, lines: Mapping[str, CodedLine]) -> dict[str, Codes]:
-    """What a coder (any ``predict``) gives each line's text: id -> {code: weight}."""
+    """What a coder (any ``predict``) gives each line's text, as ``code-excerpts`` would
+    (a passage over 180 words coded in parts): id -> {code: weight}."""
     from matcoder.models.base import ExcerptInput
+    from matcoder.models.passages import predict_passages
 
     predicted: dict[str, Codes] = {k: {} for k in lines}
-    for s in coder.predict([ExcerptInput(k, v.text or "", v.question) for k, v in lines.items()]):
+    for s in predict_passages(coder, [ExcerptInput(k, v.text or "", v.question) for k, v in lines.items()]):
         predicted[s.excerpt_id][s.code] = s.weight
     return predicted
 
