@@ -40,11 +40,11 @@ def parts(excerpt: ExcerptInput) -> list[tuple[ExcerptInput, int]]:
 def predict_passages(coder: Coder, excerpts: Sequence[ExcerptInput]) -> list[CodeSuggestion]:
     """``coder.predict``, with every excerpt over 180 words coded in parts (see the module's
     doc). An excerpt's suggestions come together, in the order its parts give them."""
-    cut = [parts(e) for e in excerpts]
-    owner = {p.id: (e, offset) for e, ps in zip(excerpts, cut) for p, offset in ps}
+    # parts go to the coder under their position, so no caller's id can collide with a part's
+    cut = [(e, p, offset) for e in excerpts for p, offset in parts(e)]
     by_code: dict[tuple[str, str], list[CodeSuggestion]] = {}
-    for s in coder.predict([p for ps in cut for p, _ in ps]):
-        excerpt, offset = owner[s.excerpt_id]
+    for s in coder.predict([replace(p, id=str(n)) for n, (_, p, _) in enumerate(cut)]):
+        excerpt, _, offset = cut[int(s.excerpt_id)]
         moved = replace(s, excerpt_id=excerpt.id, evidence=tuple(_shift(ev, offset) for ev in s.evidence))
         by_code.setdefault((excerpt.id, s.code), []).append(moved)
     return [_merge(found) for found in by_code.values()]

@@ -70,9 +70,7 @@ class EmbeddingCoder:
 
     @property
     def revision(self) -> str:
-        """What, besides the codebook, decides its codes: coder version, artefact and
-        the revision of the text it reads (``roles.READING``)."""
-        return f"{self.version}+{self.artefact.id}+{READING}"
+        return revision(self.version, self.artefact)
 
     @property
     def identity(self) -> str:
@@ -127,6 +125,12 @@ class EmbeddingCoder:
                                (_embed_evidence(P[i, k], a.threshold[k]),)) for i, k in found]
 
 
+def revision(version: str, artefact: Artefact) -> str:
+    """What, besides the codebook, decides an embedding coder's codes: its version, the
+    artefact, and the revision of the text the embedding reads (``roles.READING``)."""
+    return f"{version}+{artefact.id}+{READING}"
+
+
 def read_text(excerpt: ExcerptInput) -> str:
     """What the embedding reads of an excerpt: its pseudonymised text when the caller gave
     one (names as roles), its text otherwise, with roles read as words."""
@@ -164,9 +168,7 @@ class EnsembleCoder:
 
     @property
     def revision(self) -> str:
-        """Like ``EmbeddingCoder.revision``, with this coder's version (the rules' cues are
-        the codebook's, whose hash every coding records beside)."""
-        return f"{self.version}+{self.embed.artefact.id}+{READING}"
+        return revision(self.version, self.embed.artefact)  # the rules' cues are the codebook's
 
     @property
     def identity(self) -> str:
