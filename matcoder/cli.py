@@ -142,7 +142,7 @@ def cmd_code_excerpts(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from matcoder.codebook.loader import load_codebook
-    from matcoder.models.evaluation import as_codes, coded_by, evaluate, markdown, read_coded, table
+    from matcoder.models.evaluation import as_codes, as_scores, coded_by, evaluate, markdown, read_coded, table
     from matcoder.models.registry import get_coder
 
     book = load_codebook(args.codebook)
@@ -158,13 +158,15 @@ def cmd_evaluate(args) -> int:
         raise UsageError("evaluate needs --gold (or --coders A.jsonl B.jsonl ...)")
     gold = read_coded(Path(args.gold))
     if args.predictions:
-        predicted = {k: as_codes(v) for k, v in read_coded(Path(args.predictions)).items()}
+        lines = read_coded(Path(args.predictions))
+        predicted, scores = {k: as_codes(v) for k, v in lines.items()}, as_scores(lines)
     else:
         missing = [k for k, v in gold.items() if not v.text]
         if missing:
             raise UsageError(f"{args.gold}: gold line {missing[0]!r} has no text to code; pass --predictions")
-        predicted = coded_by(get_coder(args.coder, book), gold)
-    report = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids())
+        scores = {}
+        predicted = coded_by(get_coder(args.coder, book), gold, scores)
+    report = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids(), scores)
     if args.format == "json":
         print_json(report.to_json())
     else:
@@ -325,7 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
                         description='Gold and predictions are JSONL lines {"id", "text", "codes": '
                         '[{"code", "weight"}]}. Without --predictions the gold texts are coded by --coder. '
                         'Comparing two human coders: --gold A.jsonl --predictions B.jsonl (kappa), '
-                        'or --coders A.jsonl B.jsonl C.jsonl (alpha).')
+                        'or --coders A.jsonl B.jsonl C.jsonl (alpha). When every predicted coding has a '
+                        '"score" (as the coders give), their calibration is reported too.')
     ev.add_argument("--gold", metavar="GOLD.jsonl", help="reference codings (a second human coder works too)")
     ev.add_argument("--coders", nargs="+", metavar="CODER.jsonl",
                     help="two or more coders' files: Krippendorff's alpha per code, family and weight")

@@ -1,6 +1,9 @@
 """Scoring coders against gold codings: per-code precision, recall, F1 and Cohen's
 kappa (code present / absent per excerpt), micro and macro per family, and agreement
-on the centralisation weight where both sides coded the same area code.
+on the centralisation weight where both sides coded the same area code. When the
+predictions carry scores, also how well calibrated they are: per family, the share of
+codings that were right against their mean score, the Brier score and the expected
+calibration error over score bins.
 
 Gold and predictions are JSONL, one excerpt a line:
 ``{"id", "text", "question"?, "codes": [{"code", "weight"}]}`` (predictions need only
@@ -17,12 +20,15 @@ from pydantic import BaseModel, ConfigDict
 from matcoder.jsonl import read_records
 
 Codes = dict[str, int | None]  # code -> weight (None when not weighted)
+Scores = dict[str, float]  # code -> the coder's score for it
+BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # score bins of the reliability table
 
 
 class _CodeItem(BaseModel):
     model_config = ConfigDict(extra="ignore")
     code: str
     weight: int | None = None
+    score: float | None = None
 
 
 class CodedLine(BaseModel):
@@ -38,20 +44,30 @@ def read_coded(path: Path) -> dict[str, CodedLine]:
     return read_records(path, CodedLine)
 
 
-def coded_by(coder, lines: Mapping[str, CodedLine]) -> dict[str, Codes]:
+def coded_by(coder, lines: Mapping[str, CodedLine], scores: dict[str, Scores] | None = None) -> dict[str, Codes]:
     """What a coder (any ``predict``) gives each line's text, as ``code-excerpts`` would
-    (a passage over 180 words coded in parts): id -> {code: weight}."""
+    (a passage over 180 words coded in parts): id -> {code: weight}; the codings' scores
+    go into ``scores`` (id -> {code: score}) when one is given."""
     from matcoder.models.base import ExcerptInput
     from matcoder.models.passages import predict_passages
 
     predicted: dict[str, Codes] = {k: {} for k in lines}
     for s in predict_passages(coder, [ExcerptInput(k, v.text or "", v.question) for k, v in lines.items()]):
         predicted[s.excerpt_id][s.code] = s.weight
+        if scores is not None:
+            scores.setdefault(s.excerpt_id, {})[s.code] = s.score
     return predicted
 
 
 def as_codes(line: CodedLine) -> Codes:
     return {c.code: c.weight for c in line.codes}
+
+
+def as_scores(lines: Mapping[str, CodedLine]) -> dict[str, Scores] | None:
+    """id -> {code: score} of predicted lines; None unless every coding has a score."""
+    if any(c.score is None for line in lines.values() for c in line.codes):
+        return None
+    return {k: {c.code: c.score for c in line.codes} for k, line in lines.items()}
 
 
 def cohen_kappa(pairs: Sequence[tuple[object, object]]) -> float | None:
@@ -170,32 +186,67 @@ class WeightScore:
 
 
 @dataclass
+class Calibration:
+    """How far a coder's scores are probabilities that a coding is right (one family, or
+    ``all``): ``bins`` are the reliability table, (low, high, codings, mean score, share
+    right) per score bin with codings in it."""
+    family: str
+    codings: int
+    mean_score: float | None
+    share_right: float | None
+    brier: float | None
+    ece: float | None  # expected calibration error: |mean score - share right| per bin, weighted by codings
+    bins: list[tuple[float, float, int, float, float]]
+
+
+@dataclass
 class Report:
     excerpts: int
     codes: list[CodeScore]
     families: list[FamilyScore]
     weights: WeightScore
     missing_predictions: list[str] = field(default_factory=list)
+    calibration: list[Calibration] | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
 
 
-def evaluate(gold: Mapping[str, Codes], predicted: Mapping[str, Codes], code_ids: Iterable[str]) -> Report:
-    """Score predictions against gold over the gold excerpts (a missing prediction = no codes)."""
+def calibration(gold: Mapping[str, Codes], scores: Mapping[str, Scores], family: str = "all") -> Calibration:
+    """Calibration of the scored codings of ``family`` (``all``: every coding) on the gold
+    excerpts: a coding is right when gold has its code on that excerpt."""
+    pairs = [(score, code in gold[i]) for i in sorted(gold) for code, score in scores.get(i, {}).items()
+             if family == "all" or code.startswith(family + ".")]
+    n = len(pairs)
+    bins = []
+    for lo, hi in zip(BINS, BINS[1:]):
+        inside = [(s, r) for s, r in pairs if lo <= s < hi or (hi == BINS[-1] and s == hi)]
+        if inside:
+            bins.append((lo, hi, len(inside), sum(s for s, _ in inside) / len(inside),
+                         sum(r for _, r in inside) / len(inside)))
+    return Calibration(family, n, sum(s for s, _ in pairs) / n if n else None,
+                       sum(r for _, r in pairs) / n if n else None,
+                       sum((s - r) ** 2 for s, r in pairs) / n if n else None,
+                       sum(k * abs(m - r) for _, _, k, m, r in bins) / n if n else None, bins)
+
+
+def evaluate(gold: Mapping[str, Codes], predicted: Mapping[str, Codes], code_ids: Iterable[str],
+             scores: Mapping[str, Scores] | None = None) -> Report:
+    """Score predictions against gold over the gold excerpts (a missing prediction = no codes);
+    with the predictions' ``scores``, also their calibration, overall and per family."""
     ids = sorted(gold)
     code_ids = list(code_ids)
-    scores: list[CodeScore] = []
+    per_code: list[CodeScore] = []
     for code in code_ids:
         pairs = [(code in gold[i], code in predicted.get(i, {})) for i in ids]
         tp = sum(g and p for g, p in pairs)
         support, pred = sum(g for g, _ in pairs), sum(p for _, p in pairs)
         precision, recall = _ratio(tp, pred), _ratio(tp, support)
-        scores.append(CodeScore(code, support, pred, tp, precision, recall, _f1(precision, recall),
+        per_code.append(CodeScore(code, support, pred, tp, precision, recall, _f1(precision, recall),
                                 cohen_kappa(pairs)))
     families: list[FamilyScore] = []
     for family in dict.fromkeys(c.split(".", 1)[0] for c in code_ids):
-        members = [s for s in scores if s.code.startswith(family + ".")]
+        members = [s for s in per_code if s.code.startswith(family + ".")]
         tp, support, pred = (sum(getattr(s, a) for s in members) for a in ("tp", "support", "predicted"))
         p, r = _ratio(tp, pred), _ratio(tp, support)
         f1s = [s.f1 if s.f1 is not None else 0.0 for s in members if s.support or s.predicted]
@@ -213,11 +264,18 @@ def evaluate(gold: Mapping[str, Codes], predicted: Mapping[str, Codes], code_ids
     exact = sum(a == b for a, b in both)
     weights = WeightScore(gold_weighted, len(both), _ratio(exact, len(both)), _ratio(exact, gold_weighted),
                           quadratic_kappa(both))
-    return Report(len(ids), scores, families, weights, sorted(set(ids) - set(predicted)))
+    calibrated = None
+    if scores is not None:
+        calibrated = [calibration(gold, scores)] + [calibration(gold, scores, f.family) for f in families]
+    return Report(len(ids), per_code, families, weights, sorted(set(ids) - set(predicted)), calibrated)
 
 
 def _fmt(x: float | None) -> str:
     return "–" if x is None else f"{x:.2f}"
+
+
+def _fmt3(x: float | None) -> str:
+    return "–" if x is None else f"{x:.3f}"
 
 
 def markdown(report: Report) -> str:
@@ -235,6 +293,11 @@ def markdown(report: Report) -> str:
     for s in report.codes:
         lines.append(f"| `{s.code}` | {s.support} | {s.predicted} | {_fmt(s.precision)} | {_fmt(s.recall)} | "
                      f"{_fmt(s.f1)} | {_fmt(s.kappa)} |")
+    if report.calibration:
+        lines += ["", "| scores of | codings | mean score | share right | Brier | ECE |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        lines += [f"| {c.family} | {c.codings} | {_fmt(c.mean_score)} | {_fmt(c.share_right)} | {_fmt3(c.brier)} | "
+                  f"{_fmt3(c.ece)} |" for c in report.calibration]
     return "\n".join(lines) + "\n"
 
 
@@ -252,4 +315,11 @@ def table(report: Report) -> str:
     for s in report.codes:
         out.append(f"{s.code:<38}{s.support:>5}{s.predicted:>6}{_fmt(s.precision):>7}{_fmt(s.recall):>7}"
                    f"{_fmt(s.f1):>7}{_fmt(s.kappa):>7}")
+    if report.calibration:
+        out.append(f"{'scores of':<12}{'codings':>8}{'mean':>7}{'right':>7}{'Brier':>7}{'ECE':>7}   reliability "
+                   "(bin: codings, mean score -> share right)")
+        for c in report.calibration:
+            bins = "  ".join(f"{lo:.1f}-{hi:.1f}: {n}, {m:.2f}->{r:.2f}" for lo, hi, n, m, r in c.bins)
+            out.append(f"{c.family:<12}{c.codings:>8}{_fmt(c.mean_score):>7}{_fmt(c.share_right):>7}"
+                       f"{_fmt3(c.brier):>7}{_fmt3(c.ece):>7}   {bins}")
     return "\n".join(out) + "\n"

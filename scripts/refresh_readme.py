@@ -39,8 +39,9 @@ def coder_comparison(path: Path = HELD_OUT) -> str:
     gold = read_coded(path)
     reports = {}
     for name in ("rules.v1", "embed.v1", "ensemble.v1"):
-        predicted = coded_by(get_coder(name, book), gold)
-        reports[name] = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids())
+        scores: dict = {}
+        predicted = coded_by(get_coder(name, book), gold, scores)
+        reports[name] = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids(), scores)
     lines = ["| family | coder | micro P | micro R | micro F1 | macro F1 |", "|---|---|---:|---:|---:|---:|"]
     for i, family in enumerate(reports["rules.v1"].families):
         for name, r in reports.items():
@@ -53,6 +54,12 @@ def coder_comparison(path: Path = HELD_OUT) -> str:
         w = r.weights
         lines.append(f"| `{name}` | {w.predicted_weighted} / {w.gold_weighted} | {_fmt(w.exact)} | "
                      f"{_fmt(w.quadratic_kappa)} |")
+    lines += ["", "| coder | codings | mean score | share right | Brier | calibration error (ECE) |",
+              "|---|---:|---:|---:|---:|---:|"]
+    for name, r in reports.items():
+        c = r.calibration[0]
+        lines.append(f"| `{name}` | {c.codings} | {_fmt(c.mean_score)} | {_fmt(c.share_right)} | {c.brier:.3f} | "
+                     f"{c.ece:.3f} |")
     return "\n".join(lines) + "\n"
 
 

@@ -45,6 +45,7 @@ def test_train_writes_a_versioned_artefact_with_its_provenance(trained: Path):
     assert set(meta["rule_veto"]) == {"area", "breakpoint", "growth", "ceo"}
     assert all(v["veto"] == 0 for v in meta["rule_veto"].values())
     assert 0 < meta["local_weight"]["cv_exact"] <= 1  # the area-localised weight classifier was fitted too
+    assert meta["calibration"] == {}  # no excerpts to fit score maps on: scores stay uncalibrated
 
 
 def test_a_codebook_change_invalidates_the_artefact(trained: Path):
@@ -261,6 +262,58 @@ def test_rule_vetoes_are_chosen_on_excerpts_by_cross_validation():
     assert all(v["veto"] == 0 for v in few.values())
     as_examples = [TrainingItem(it.text, it.positives, None, "codebook") for it in items]
     assert all(v["veto"] == 0 for v in choose_vetoes(book, as_examples, oof, threshold, hits).values())
+
+
+def test_score_maps_are_fitted_on_excerpts_and_pooled_where_a_family_has_too_few():
+    from matcoder.models.embedding.classifier import MIN_CALIBRATION, TrainingItem, fit_calibration
+
+    book = default_codebook()
+    codes = book.ids()
+    area, ceo = codes.index("area.governance"), codes.index("ceo.culture_values")
+    rng = np.random.default_rng(0)
+    n = 400
+    p = rng.uniform(0.3, 1.0, n)
+    right = rng.uniform(size=n) < p  # the embedding probability is itself calibrated here
+    items = [TrainingItem(f"excerpt {i}", {"area.governance": 2} if right[i] else {}, None, "gold:x")
+             for i in range(n)]
+    items[0] = TrainingItem("excerpt 0", {"ceo.culture_values": None}, None, "gold:x")
+    oof = np.zeros((n, len(codes)), dtype=np.float32)
+    oof[:, area] = p
+    oof[:MIN_CALIBRATION - 1, ceo] = 0.9  # too few CEO codings for a map of their own
+    threshold = np.full(len(codes), np.nan, dtype=np.float32)
+    threshold[[area, ceo]] = 0.3
+    hits = np.zeros((n, len(codes)), dtype=bool)
+    maps = fit_calibration(book, items, oof, threshold, hits, {})
+    own = maps["ensemble"]["area"]["embedding"]
+    assert "pooled" not in own and own["n"] == n and own["correct"] == int(right[1:].sum())
+    assert own["a"] == pytest.approx(1.0, abs=0.35) and own["b"] == pytest.approx(0.0, abs=0.35)
+    assert maps["ensemble"]["ceo"]["embedding"]["pooled"] and maps["embed"]["area"]["embedding"]["a"] > 0
+    assert fit_calibration(book, [TrainingItem(it.text, it.positives, None, "codebook") for it in items],
+                           oof, threshold, hits, {}) == {}  # codebook examples are not what gets coded
+
+
+def test_calibrated_scores_are_closer_to_how_often_codings_are_right_on_held_out_excerpts():
+    """Measured on models/eval/heldout.jsonl, never used for training: the Brier score of the
+    ensemble's codings, with the committed artefact's score maps and without them."""
+    import copy
+
+    from matcoder.models.evaluation import as_codes, coded_by, evaluate, read_coded
+
+    book = default_codebook()
+    artefact = newest_compatible(codebook_hash(book), Encoder().identity)
+    assert {"ensemble", "embed"} <= set(artefact.meta["calibration"])
+    raw = copy.deepcopy(artefact)
+    raw.meta["calibration"] = {}
+    gold = read_coded(Path(__file__).resolve().parent.parent / "models" / "eval" / "heldout.jsonl")
+    brier = {}
+    for name, a in (("calibrated", artefact), ("raw", raw)):
+        scores: dict = {}
+        predicted = coded_by(EnsembleCoder(book, a), gold, scores)
+        [overall, *_] = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids(), scores).calibration
+        brier[name] = overall.brier
+        codes = {(k, c) for k, v in predicted.items() for c in v}
+    assert brier["calibrated"] < brier["raw"] - 0.02
+    assert codes == {(k, c) for k, v in predicted.items() for c in v}  # scores change, decisions do not
 
 
 def test_fit_trains_in_memory_and_reviewed_items_change_the_model():

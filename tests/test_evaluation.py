@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from matcoder.cli import main
-from matcoder.models.evaluation import cohen_kappa, evaluate, krippendorff_alpha, quadratic_kappa, read_coded
+from matcoder.models.evaluation import (calibration, cohen_kappa, evaluate, krippendorff_alpha, quadratic_kappa,
+                                        read_coded)
 
 
 def test_cohen_kappa_textbook_example():
@@ -41,6 +42,22 @@ def test_evaluate_counts_and_weight_agreement():
     assert r.weights.gold_weighted == 2 and r.weights.exact == 0.5
 
 
+def test_calibration_of_scores_by_hand():
+    gold = {"a": {"area.governance": 3}, "b": {}}
+    scores = {"a": {"area.governance": 0.9, "area.workforce": 0.3}, "b": {"area.governance": 0.1}}
+    c = calibration(gold, scores)
+    # codings (0.9, right), (0.3, wrong), (0.1, wrong)
+    assert c.codings == 3 and c.share_right == pytest.approx(1 / 3) and c.mean_score == pytest.approx(13 / 30)
+    assert c.brier == pytest.approx((0.01 + 0.09 + 0.01) / 3)
+    assert [(lo, n) for lo, _, n, _, _ in c.bins] == [(0.0, 1), (0.2, 1), (0.8, 1)]
+    assert c.ece == pytest.approx((0.1 + 0.3 + 0.1) / 3)
+    assert calibration(gold, scores, "ceo").codings == 0 and calibration(gold, scores, "ceo").brier is None
+    report = evaluate(gold, {k: dict.fromkeys(v) for k, v in scores.items()}, ["area.governance", "area.workforce"],
+                      scores)
+    assert [c.family for c in report.calibration] == ["all", "area"]
+    assert evaluate(gold, {}, ["area.governance"]).calibration is None
+
+
 def test_cli_compares_human_coders(tmp_path: Path, capsys):
     lines = {"a": [{"id": "1", "codes": [{"code": "area.governance", "weight": 3}]},
                    {"id": "2", "codes": []}, {"id": "3", "codes": [{"code": "area.workforce", "weight": 1}]}],
@@ -57,6 +74,14 @@ def test_cli_compares_human_coders(tmp_path: Path, capsys):
                  "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert {c["code"]: c["precision"] for c in report["codes"]}["area.workforce"] == 0.5
+    assert report["calibration"] is None  # a human coder's file has no scores
+    rows = [dict(r, codes=[dict(c, score=0.75) for c in r["codes"]]) for r in lines["b"]]
+    (tmp_path / "scored.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    assert main(["evaluate", "--gold", str(tmp_path / "a.jsonl"), "--predictions", str(tmp_path / "scored.jsonl"),
+                 "--format", "json"]) == 0
+    [overall, *_] = json.loads(capsys.readouterr().out)["calibration"]
+    assert overall["codings"] == 3 and overall["share_right"] == pytest.approx(2 / 3)
+    assert overall["brier"] == pytest.approx((2 * 0.25 ** 2 + 0.75 ** 2) / 3)
 
 
 def test_held_out_sets_share_no_text_with_training_material_and_use_only_codebook_codes():

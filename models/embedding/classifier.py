@@ -10,6 +10,12 @@ on its own, averaged with weights ``exp((p_j - max p) / LOCAL_TAU)`` where ``p_j
 area classifier's probability for sentence ``j``, so the sentences that speak of the
 area dominate. The coders use it on excerpts coded with two or more areas.
 
+Scores are calibrated (``fit_calibration``): a coding's score is the probability that a
+human coder applies the code, read off its embedding probability by a logistic (Platt)
+map fitted per family and source on the out-of-fold probabilities of the training
+items that are excerpts, so a rule hit's 0.8 and an embedding coding's 0.8 mean the
+same thing. The raw probability stays in each coding's evidence.
+
 Training items come from the codebook's examples (a positive example is positive for
 its code and taken as negative for every other code; a near miss is negative for its
 code only) and from fully coded excerpts (gold files, human-reviewed codings), which
@@ -39,6 +45,7 @@ MIN_VETO_ITEMS = 40  # excerpts (not codebook examples) needed to choose a veto 
 # codes: 0.05, 0.1 and 0.2 within 0.01 of each other, a uniform average no better than
 # the whole excerpt's vector), not on the held-out sets.
 LOCAL_TAU = 0.1
+MIN_CALIBRATION = 20  # codings (with both outcomes among them) needed to fit a family's own score map
 
 
 class ArtefactError(MatcoderError):
@@ -81,6 +88,11 @@ def training_hash(items: Sequence[TrainingItem]) -> str:
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
+
+
+def _logit(p):
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
 
 
 def _softmax_verdict(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -143,6 +155,16 @@ class Artefact:
         """Embedding probability under which the ensemble drops a rule hit on ``code``
         (0: never; artefacts trained without rule verdicts have none)."""
         return float(self.meta.get("rule_veto", {}).get(code.split(".", 1)[0], {}).get("veto", 0.0))
+
+    def calibrated(self, coder: str, code: str, source: str, p: float | None) -> float | None:
+        """The probability that a human coder applies ``code`` when ``coder`` (``ensemble`` or
+        ``embed``) proposes it from ``source`` (``rules``, ``embedding``, or ``rules_only``
+        for a code the embedding does not judge) with embedding probability ``p``; None
+        when the artefact has no map for it (trained without excerpts to fit one on)."""
+        fit = self.meta.get("calibration", {}).get(coder, {}).get(code.split(".", 1)[0], {}).get(source)
+        if fit is None:
+            return None
+        return float(_sigmoid(fit["a"] * _logit(p if p is not None else 0.5) + fit["b"]))
 
     def probabilities(self, X: np.ndarray) -> np.ndarray:
         return _sigmoid(X @ self.coef.T + self.intercept)
@@ -247,6 +269,69 @@ def choose_vetoes(book: Codebook, items: Sequence[TrainingItem], oof: np.ndarray
     return out
 
 
+def _platt(p: np.ndarray, correct: np.ndarray) -> dict:
+    """{a, b}: P(correct) = sigmoid(a * logit(p) + b), fitted by logistic regression; with
+    one outcome only, a constant (the smoothed share correct)."""
+    n, k = len(correct), int(correct.sum())
+    if 0 < k < n:
+        from sklearn.linear_model import LogisticRegression
+
+        clf = LogisticRegression(C=1.0).fit(_logit(p)[:, None], correct.astype(int))
+        a, b = float(clf.coef_[0, 0]), float(clf.intercept_[0])
+    else:
+        a, b = 0.0, float(_logit((k + 1) / (n + 2)))
+    return {"a": round(a, 4), "b": round(b, 4), "n": n, "correct": k}
+
+
+def fit_calibration(book: Codebook, items: Sequence[TrainingItem], oof: np.ndarray, threshold: np.ndarray,
+                    rule_hits: np.ndarray, vetoes: dict[str, dict]) -> dict:
+    """Score maps per coder, family and source, from the codings each coder would have
+    made on the training excerpts (not codebook examples: those are the classifiers' own
+    clean cases) with out-of-fold probabilities, and whether each was right.
+
+    ``ensemble``: ``rules`` (a rule hit kept past the veto), ``embedding`` (no rule hit, p
+    at the threshold), ``rules_only`` (growth stages and codes without a classifier: a
+    constant, the share of their hits that were right); ``embed``: ``embedding``. A family
+    with under ``MIN_CALIBRATION`` codings of a source, or with only one outcome among
+    them, takes the map fitted on all families' codings of that source (``pooled``)."""
+    rows = np.array([i for i, it in enumerate(items) if it.origin != "codebook"], dtype=int)
+    if len(rows) < MIN_VETO_ITEMS:
+        return {}
+    codes = book.ids()
+    stages = {s.code for s in book.growth_stages}
+    found: dict[tuple[str, str, str], list[tuple[float, bool]]] = {}
+    for k, code in enumerate(codes):
+        family = code.split(".", 1)[0]
+        usable = code not in stages and not np.isnan(threshold[k])
+        veto = vetoes.get(family, {}).get("veto", 0.0)
+        for i in rows:
+            label = items[i].label(code)
+            if label is None:
+                continue
+            p, hit = float(oof[i, k]), bool(rule_hits[i, k])
+            if not usable:
+                if hit:
+                    found.setdefault(("ensemble", family, "rules_only"), []).append((0.5, label == 1))
+                continue
+            if ensemble_keeps(hit, p, float(threshold[k]), veto):
+                found.setdefault(("ensemble", family, "rules" if hit else "embedding"), []).append((p, label == 1))
+            if p >= threshold[k]:
+                found.setdefault(("embed", family, "embedding"), []).append((p, label == 1))
+    pooled: dict[tuple[str, str], list[tuple[float, bool]]] = {}
+    for (coder, _, source), pairs in found.items():
+        pooled.setdefault((coder, source), []).extend(pairs)
+    out: dict[str, dict] = {}
+    for (coder, family, source), pairs in sorted(found.items()):
+        own = np.array(pairs, dtype=float)
+        enough = len(pairs) >= MIN_CALIBRATION and 0 < own[:, 1].sum() < len(pairs)
+        use = own if enough or source == "rules_only" else np.array(pooled[coder, source], dtype=float)
+        fit = _platt(use[:, 0], use[:, 1].astype(bool))
+        if not (enough or source == "rules_only"):
+            fit["pooled"] = True
+        out.setdefault(coder, {}).setdefault(family, {})[source] = fit
+    return out
+
+
 def _fit_weight_classifier(rows: list[np.ndarray], targets: list[int], folds: int, c_value: float,
                            seed: int) -> tuple[np.ndarray, np.ndarray, float]:
     """(coef, intercept, out-of-fold exact agreement) of a 3-class weight classifier."""
@@ -324,5 +409,6 @@ def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.n
         meta["local_weight"] = {"tau": LOCAL_TAU, "cv_exact": local_cv}
     if rule_hits is not None:
         meta["rule_veto"] = choose_vetoes(book, items, oof_all, threshold, rule_hits)
+        meta["calibration"] = fit_calibration(book, items, oof_all, threshold, rule_hits, meta["rule_veto"])
     return Artefact(codes, coef, intercept, threshold, area_codes, weight_coef, weight_intercept, meta,
                     local_coef=local_coef, local_intercept=local_intercept)
