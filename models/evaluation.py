@@ -270,12 +270,8 @@ def evaluate(gold: Mapping[str, Codes], predicted: Mapping[str, Codes], code_ids
     return Report(len(ids), per_code, families, weights, sorted(set(ids) - set(predicted)), calibrated)
 
 
-def _fmt(x: float | None) -> str:
-    return "–" if x is None else f"{x:.2f}"
-
-
-def _fmt3(x: float | None) -> str:
-    return "–" if x is None else f"{x:.3f}"
+def _fmt(x: float | None, places: int = 2) -> str:
+    return "–" if x is None else f"{x:.{places}f}"
 
 
 def markdown(report: Report) -> str:
@@ -296,8 +292,8 @@ def markdown(report: Report) -> str:
     if report.calibration:
         lines += ["", "| scores of | codings | mean score | share right | Brier | ECE |",
                   "|---|---:|---:|---:|---:|---:|"]
-        lines += [f"| {c.family} | {c.codings} | {_fmt(c.mean_score)} | {_fmt(c.share_right)} | {_fmt3(c.brier)} | "
-                  f"{_fmt3(c.ece)} |" for c in report.calibration]
+        lines += [f"| {c.family} | {c.codings} | {_fmt(c.mean_score)} | {_fmt(c.share_right)} | {_fmt(c.brier, 3)} | "
+                  f"{_fmt(c.ece, 3)} |" for c in report.calibration]
     return "\n".join(lines) + "\n"
 
 
@@ -321,5 +317,5 @@ def table(report: Report) -> str:
         for c in report.calibration:
             bins = "  ".join(f"{lo:.1f}-{hi:.1f}: {n}, {m:.2f}->{r:.2f}" for lo, hi, n, m, r in c.bins)
             out.append(f"{c.family:<12}{c.codings:>8}{_fmt(c.mean_score):>7}{_fmt(c.share_right):>7}"
-                       f"{_fmt3(c.brier):>7}{_fmt3(c.ece):>7}   {bins}")
+                       f"{_fmt(c.brier, 3):>7}{_fmt(c.ece, 3):>7}   {bins}")
     return "\n".join(out) + "\n"

@@ -156,7 +156,7 @@ class Artefact:
         (0: never; artefacts trained without rule verdicts have none)."""
         return float(self.meta.get("rule_veto", {}).get(code.split(".", 1)[0], {}).get("veto", 0.0))
 
-    def calibrated(self, coder: str, code: str, source: str, p: float | None) -> float | None:
+    def calibrated(self, coder: str, code: str, source: str, p: float) -> float | None:
         """The probability that a human coder applies ``code`` when ``coder`` (``ensemble`` or
         ``embed``) proposes it from ``source`` (``rules``, ``embedding``, or ``rules_only``
         for a code the embedding does not judge) with embedding probability ``p``; None
@@ -164,7 +164,7 @@ class Artefact:
         fit = self.meta.get("calibration", {}).get(coder, {}).get(code.split(".", 1)[0], {}).get(source)
         if fit is None:
             return None
-        return float(_sigmoid(fit["a"] * _logit(p if p is not None else 0.5) + fit["b"]))
+        return float(_sigmoid(fit["a"] * _logit(p) + fit["b"]))
 
     def probabilities(self, X: np.ndarray) -> np.ndarray:
         return _sigmoid(X @ self.coef.T + self.intercept)
