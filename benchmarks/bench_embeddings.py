@@ -141,8 +141,8 @@ def learning_curve() -> list[dict]:
     ones, then 36 more) are added to the codebook examples in training."""
     book = default_codebook()
     enc = Encoder()
-    dev = gold_items(ROOT / "models" / "eval" / "dev.jsonl")
-    sets = {name: read_coded(ROOT / "models" / "eval" / f"{name}.jsonl") for name in ("heldout", "heldout_long")}
+    dev = gold_items(ROOT / "models" / "eval" / "dev.jsonl", book)
+    sets = {name: read_coded(ROOT / "models" / "eval" / f"{name}.jsonl", book) for name in ("heldout", "heldout_long")}
     points = []
     for n in sorted({0, 40, 80, 120, 160, 194, len(dev)}):
         coder = EmbeddingCoder(book, encoder=enc)

@@ -93,8 +93,8 @@ class OnnxModel:
 
 def agreement(model, label: str) -> dict:
     book = default_codebook()
-    gold = read_coded(ROOT / "models" / "eval" / "heldout.jsonl")
-    dev = gold_items(ROOT / "models" / "eval" / "dev.jsonl")
+    gold = read_coded(ROOT / "models" / "eval" / "heldout.jsonl", book)
+    dev = gold_items(ROOT / "models" / "eval" / "dev.jsonl", book)
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         encoder = Encoder(cache_path=Path(tmp) / "c.sqlite")

@@ -134,10 +134,13 @@ def cmd_codebook_schema(args) -> int:
 def cmd_code_excerpts(args) -> int:
     from matcoder.excerpt_io import code_jsonl
 
-    n_in, n_codes = code_jsonl(Path(args.input), Path(args.output), args.coder, args.codebook,
-                               explain=not args.no_evidence)
-    print(f"coded {n_in} excerpt(s): {n_codes} code(s) -> {args.output}", file=sys.stderr)
-    return 0
+    n_in, n_codes, problems = code_jsonl(Path(args.input), Path(args.output), args.coder, args.codebook,
+                                         explain=not args.no_evidence)
+    for problem in problems:
+        print(f"matcoder: {args.input}: {problem}; left out", file=sys.stderr)
+    print(f"coded {n_in} excerpt(s): {n_codes} code(s) -> {args.output}"
+          + (f"; {len(problems)} bad line(s) left out" if problems else ""), file=sys.stderr)
+    return EXIT_REJECTED if problems else 0
 
 
 def cmd_evaluate(args) -> int:
@@ -151,14 +154,14 @@ def cmd_evaluate(args) -> int:
 
         if len(args.coders) < 2:
             raise UsageError("--coders needs two or more files")
-        print_json(agreement([{k: as_codes(v) for k, v in read_coded(Path(p)).items()} for p in args.coders],
+        print_json(agreement([{k: as_codes(v) for k, v in read_coded(Path(p), book).items()} for p in args.coders],
                               book.ids()))
         return 0
     if not args.gold:
         raise UsageError("evaluate needs --gold (or --coders A.jsonl B.jsonl ...)")
-    gold = read_coded(Path(args.gold))
+    gold = read_coded(Path(args.gold), book)
     if args.predictions:
-        lines = read_coded(Path(args.predictions))
+        lines = read_coded(Path(args.predictions), book)
         predicted, scores = {k: as_codes(v) for k, v in lines.items()}, as_scores(lines)
     else:
         missing = [k for k, v in gold.items() if not v.text]
@@ -181,7 +184,7 @@ def cmd_train(args) -> int:
     from matcoder.warehouse.connect import connect
 
     book = load_codebook(args.codebook)
-    extra = [item for path in args.gold for item in gold_items(Path(path))]
+    extra = [item for path in args.gold for item in gold_items(Path(path), book)]
     warehouse = Path(args.warehouse)
     if warehouse.exists():
         with connect(warehouse, read_only=True) as con:
@@ -315,7 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
                         'pseudonymised as reports print them are fine: the embedding reads [MAT] as '
                         '"the trust", [school] as "the school", [name] as "a colleague". A text over 180 '
                         'words is coded in the parts the flow would cut it into, and gets every code '
-                        'of its parts.')
+                        'of its parts. A bad line (not JSON, no id, empty text, an id seen before) is '
+                        'named on stderr and left out, the rest are coded; exit 3 when any was left out.')
     ce.add_argument("--input", required=True, metavar="IN.jsonl")
     ce.add_argument("--output", required=True, metavar="OUT.jsonl")
     ce.add_argument("--coder", default=DEFAULT_CODER, choices=CODERS)

@@ -1,6 +1,7 @@
 """``code-excerpts``: code a JSONL list of excerpts with the same coder as the flow; an
 excerpt over 180 words is coded in the parts the flow would cut it into
-(``models/passages.py``)."""
+(``models/passages.py``). A bad line (not JSON, no id, no text, an id seen before) is
+reported with its line number and left out; the other lines are coded."""
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from matcoder.codebook.loader import load_codebook
-from matcoder.jsonl import read_records
+from matcoder.jsonl import read_lines
 from matcoder.models.base import CodeSuggestion, ExcerptInput
 from matcoder.models.passages import predict_passages
 from matcoder.models.registry import get_coder
@@ -22,9 +23,11 @@ class ExcerptLine(BaseModel):
     question: str | None = None
 
 
-def read_excerpts(path: Path) -> list[ExcerptInput]:
-    """Read ``{"id", "text", "question"?}`` lines; a bad line names the file and line number."""
-    return [ExcerptInput(e.id, e.text, e.question) for e in read_records(path, ExcerptLine).values()]
+def read_excerpts(path: Path) -> tuple[list[ExcerptInput], list[str]]:
+    """The good ``{"id", "text", "question"?}`` lines of ``path``, and a problem
+    ("line 3: not JSON (...)") for each bad one."""
+    lines = read_lines(path, ExcerptLine, lambda e: None if e.text.strip() else "text is empty")
+    return [ExcerptInput(e.id, e.text, e.question) for e in lines.records.values()], lines.problems
 
 
 def suggestion_json(s: CodeSuggestion, explain: bool = True) -> dict:
@@ -35,8 +38,10 @@ def suggestion_json(s: CodeSuggestion, explain: bool = True) -> dict:
 
 
 def code_jsonl(input_path: Path, output_path: Path, coder_name: str, codebook: str | None,
-               explain: bool = True) -> tuple[int, int]:
-    excerpts = read_excerpts(input_path)
+               explain: bool = True) -> tuple[int, int, list[str]]:
+    """Code the good lines of ``input_path`` into ``output_path`` (written whole or not at
+    all): (excerpts coded, codes given, problems of the lines left out)."""
+    excerpts, problems = read_excerpts(input_path)
     coder = get_coder(coder_name, load_codebook(codebook))
     by_id: dict[str, list[dict]] = {e.id: [] for e in excerpts}
     suggestions = predict_passages(coder, excerpts)  # a passage over 180 words is coded in parts
@@ -48,4 +53,4 @@ def code_jsonl(input_path: Path, output_path: Path, coder_name: str, codebook: s
             codes = sorted(by_id[e.id], key=lambda c: c["code"])
             fh.write(json.dumps({"id": e.id, "codes": codes}, ensure_ascii=False) + "\n")
     tmp.replace(output_path)
-    return len(excerpts), len(suggestions)
+    return len(excerpts), len(suggestions), problems

@@ -19,9 +19,11 @@ from matcoder.models.embedding.encoder import Encoder
 from matcoder.models.evaluation import read_coded
 
 
-def gold_items(path: Path) -> list[TrainingItem]:
+def gold_items(path: Path, book: Codebook) -> list[TrainingItem]:
+    """A gold file's lines that have text, as training items (the file checked against
+    ``book`` as ``evaluate`` checks it)."""
     items = []
-    for line in read_coded(path).values():
+    for line in read_coded(path, book).values():
         if line.text:
             items.append(TrainingItem(line.text, {c.code: c.weight for c in line.codes}, None, f"gold:{path.name}"))
     return items

@@ -17,6 +17,7 @@ from typing import Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
+from matcoder.codebook.schema import Codebook
 from matcoder.jsonl import read_records
 
 Codes = dict[str, int | None]  # code -> weight (None when not weighted)
@@ -39,9 +40,32 @@ class CodedLine(BaseModel):
     codes: list[_CodeItem]
 
 
-def read_coded(path: Path) -> dict[str, CodedLine]:
-    """Read gold or predicted codings; a bad line names the file and line number."""
-    return read_records(path, CodedLine)
+def read_coded(path: Path, book: Codebook) -> dict[str, CodedLine]:
+    """Read gold or predicted codings, checked against ``book`` (``coding_problem``); any
+    bad line refuses the file, naming the file and every bad line's number: a typo in a
+    code ID must not quietly score as an excerpt without that code."""
+    return read_records(path, CodedLine, lambda line: coding_problem(line, book))
+
+
+def coding_problem(line: CodedLine, book: Codebook) -> str | None:
+    """What is wrong with one line's codings under ``book``, or None: a code ID it does
+    not have, a code listed twice, a weight outside its levels or on a code of a family
+    that takes none, a score outside 0-1."""
+    known, levels = set(book.ids()), sorted(w.value for w in book.weights)
+    seen: set[str] = set()
+    for c in line.codes:
+        if c.code not in known:
+            return f"unknown code {c.code!r} (not in codebook {book.name} {book.version})"
+        if c.code in seen:
+            return f"{c.code} listed twice"
+        seen.add(c.code)
+        if c.weight is not None and not book.is_weighted(c.code):
+            return f"{c.code}: weight {c.weight} on a code that takes none (only weighted families do)"
+        if c.weight is not None and c.weight not in levels:
+            return f"{c.code}: weight {c.weight} (must be one of {', '.join(map(str, levels))}, or null)"
+        if c.score is not None and not 0.0 <= c.score <= 1.0:
+            return f"{c.code}: score {c.score} outside 0-1"
+    return None
 
 
 def coded_by(coder, lines: Mapping[str, CodedLine], scores: dict[str, Scores] | None = None) -> dict[str, Codes]:

@@ -20,7 +20,7 @@ DEV_SET = ROOT / "models" / "eval" / "dev.jsonl"
 
 def rules_dev_table() -> str:
     book = default_codebook()
-    gold = read_coded(DEV_SET)
+    gold = read_coded(DEV_SET, book)
     predicted = coded_by(get_coder("rules.v1", book), gold)
     return markdown(evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids()))
 
@@ -36,7 +36,7 @@ def _fmt(x) -> str:
 def coder_comparison(path: Path = HELD_OUT) -> str:
     """Rules vs embeddings vs ensemble on a held-out set, per family."""
     book = default_codebook()
-    gold = read_coded(path)
+    gold = read_coded(path, book)
     reports = {}
     for name in ("rules.v1", "embed.v1", "ensemble.v1"):
         scores: dict = {}

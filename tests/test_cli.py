@@ -70,17 +70,31 @@ def test_code_excerpts_round_trip_with_evidence(capsys, tmp_path: Path):
         c["code"] for c in lines[2]["codes"]}
 
 
-@pytest.mark.parametrize("content,message", [
-    ('{"id": "a", "text": "ok"}\n{"id": "b"\n', "in.jsonl: line 2: not JSON"),
-    ('{"id": "a", "text": "ok"}\n{"id": "b"}\n', "in.jsonl: line 2: text: Field required"),
-    ('{"id": "a", "text": "ok"}\n{"id": "a", "text": "again"}\n', "in.jsonl: line 2: duplicate id 'a'"),
-])
-def test_code_excerpts_bad_input_names_file_and_line(capsys, tmp_path: Path, content, message):
+def test_code_excerpts_leaves_out_bad_lines_naming_each_and_codes_the_rest(capsys, tmp_path: Path):
     src = tmp_path / "in.jsonl"
-    src.write_text(content, encoding="utf-8")
+    good = {"id": "a", "text": "Finance and HR are run centrally for every school."}
+    src.write_text("\n".join([json.dumps(good), '{"id": "b"', '{"id": "c"}', '{"id": "d", "text": "  "}',
+                              json.dumps({"id": "a", "text": "again"}), "[1]",
+                              json.dumps({"id": "e", "text": "The trustees set up three area boards."})]) + "\n",
+                   encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["code-excerpts", "--input", str(src), "--output", str(out), "--coder", "rules.v1"]) == 3
+    err = capsys.readouterr().err
+    for message in ("line 2: not JSON", "line 3: text: Field required", "line 4: text is empty",
+                    "line 5: duplicate id 'a'", "line 6: Input should be a valid dictionary"):
+        assert f"in.jsonl: {message}" in err
+    assert "5 bad line(s) left out" in err
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["id"] for line in lines] == ["a", "e"]
+    assert "area.shared_services" in {c["code"] for c in lines[0]["codes"]}
+
+
+def test_code_excerpts_with_no_readable_file_writes_nothing(capsys, tmp_path: Path):
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"\xff\xfe{not utf-8")
     out = tmp_path / "out.jsonl"
     assert main(["code-excerpts", "--input", str(src), "--output", str(out)]) == 1
-    assert message in capsys.readouterr().err
+    assert "in.jsonl: not UTF-8 text" in capsys.readouterr().err
     assert not out.exists()
 
 

@@ -304,7 +304,7 @@ def test_calibrated_scores_are_closer_to_how_often_codings_are_right_on_held_out
     assert {"ensemble", "embed"} <= set(artefact.meta["calibration"])
     raw = copy.deepcopy(artefact)
     raw.meta["calibration"] = {}
-    gold = read_coded(Path(__file__).resolve().parent.parent / "models" / "eval" / "heldout.jsonl")
+    gold = read_coded(Path(__file__).resolve().parent.parent / "models" / "eval" / "heldout.jsonl", book)
     brier = {}
     for name, a in (("calibrated", artefact), ("raw", raw)):
         scores: dict = {}

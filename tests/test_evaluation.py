@@ -84,6 +84,32 @@ def test_cli_compares_human_coders(tmp_path: Path, capsys):
     assert overall["brier"] == pytest.approx((2 * 0.25 ** 2 + 0.75 ** 2) / 3)
 
 
+def test_evaluate_and_train_refuse_a_gold_file_with_codings_the_codebook_does_not_have(tmp_path: Path, capsys):
+    rows = [{"id": "1", "text": "One finance team for all schools.", "codes": [{"code": "area.shared_services",
+                                                                               "weight": 3}]},
+            {"id": "2", "text": "Heads pick their own schemes.", "codes": [{"code": "area.curriculum", "weight": 1}]},
+            {"id": "3", "text": "x", "codes": [{"code": "area.governance", "weight": 5}]},
+            {"id": "4", "text": "x", "codes": [{"code": "ceo.culture_values", "weight": 2}]},
+            {"id": "5", "text": "x", "codes": [{"code": "area.workforce"}, {"code": "area.workforce"}]},
+            {"id": "6", "codes": [{"code": "area.workforce", "score": 1.5}]}]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    assert main(["evaluate", "--gold", str(gold), "--coder", "rules.v1"]) == 1
+    err = capsys.readouterr().err
+    assert "gold.jsonl: 5 bad lines: line 2: unknown code 'area.curriculum'" in err
+    for message in ("line 3: area.governance: weight 5 (must be one of 1, 2, 3, or null)",
+                    "line 4: ceo.culture_values: weight 2 on a code that takes none",
+                    "line 5: area.workforce listed twice", "line 6: area.workforce: score 1.5 outside 0-1"):
+        assert message in err
+    assert main(["evaluate", "--coders", str(gold), str(gold)]) == 1
+    assert main(["train", "--gold", str(gold), "--warehouse", str(tmp_path / "none.duckdb"),
+                 "--out", str(tmp_path / "art")]) == 1
+    assert "line 2: unknown code 'area.curriculum'" in capsys.readouterr().err
+    assert not (tmp_path / "art").exists()
+    gold.write_text(json.dumps(rows[0]) + "\n", encoding="utf-8")  # the good line alone is fine
+    assert main(["evaluate", "--gold", str(gold), "--coder", "rules.v1", "--format", "json"]) == 0
+
+
 def test_held_out_sets_share_no_text_with_training_material_and_use_only_codebook_codes():
     from matcoder.codebook.loader import default_codebook
 
@@ -91,9 +117,9 @@ def test_held_out_sets_share_no_text_with_training_material_and_use_only_codeboo
     eval_dir = Path(__file__).resolve().parent.parent / "models" / "eval"
     training = {" ".join(t.split()).lower() for t in
                 [e.text for c in book.codes() for e in c.examples]
-                + [line.text for line in read_coded(eval_dir / "dev.jsonl").values()]}
+                + [line.text for line in read_coded(eval_dir / "dev.jsonl", book).values()]}
     for name in ("heldout.jsonl", "heldout_long.jsonl"):
-        held = read_coded(eval_dir / name)
+        held = read_coded(eval_dir / name, book)
         assert len(held) >= 16, name
         for item in held.values():
             assert " ".join(item.text.split()).lower() not in training, (name, item.id)
