@@ -150,12 +150,16 @@ def cmd_evaluate(args) -> int:
 
     book = load_codebook(args.codebook)
     if args.coders:
-        from matcoder.models.evaluation import agreement
+        from matcoder.models.evaluation import agreement, agreement_table
 
         if len(args.coders) < 2:
             raise UsageError("--coders needs two or more files")
-        print_json(agreement([{k: as_codes(v) for k, v in read_coded(Path(p), book).items()} for p in args.coders],
-                              book.ids()))
+        result = agreement([{k: as_codes(v) for k, v in read_coded(Path(p), book).items()} for p in args.coders],
+                           book.ids())
+        if args.format == "json":
+            print_json(result)
+        else:
+            sys.stdout.write(agreement_table(result, [Path(p).stem for p in args.coders], args.format == "markdown"))
         return 0
     if not args.gold:
         raise UsageError("evaluate needs --gold (or --coders A.jsonl B.jsonl ...)")

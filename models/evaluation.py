@@ -125,13 +125,15 @@ def quadratic_kappa(pairs: Sequence[tuple[int, int]], levels: Sequence[int] = (1
 
 def krippendorff_alpha(units: Sequence[Sequence[object]], metric: str = "nominal") -> float | None:
     """Krippendorff's alpha; each unit lists the coders' values, ``None`` = not coded.
-    ``metric``: "nominal" or "interval" (squared difference, for the 1-3 weight)."""
+    ``metric``: "nominal" or "interval" (squared difference, for the 1-3 weight). None
+    when undefined: no unit coded twice, or a single value throughout (no variation to
+    agree on: a code nobody applied is not a code everybody agreed on)."""
     delta = (lambda a, b: float(a != b)) if metric == "nominal" else (lambda a, b: (float(a) - float(b)) ** 2)
     pairable = [[v for v in unit if v is not None] for unit in units]
     pairable = [vals for vals in pairable if len(vals) >= 2]
     values = sorted({v for vals in pairable for v in vals}, key=str)
     if len(values) < 2:
-        return None if not pairable else 1.0
+        return None
     o: dict[tuple, float] = {}
     for vals in pairable:
         m = len(vals)
@@ -148,8 +150,9 @@ def krippendorff_alpha(units: Sequence[Sequence[object]], metric: str = "nominal
 
 def agreement(coders: Sequence[Mapping[str, Codes]], code_ids: Iterable[str]) -> dict:
     """Agreement among two or more coders over the excerpts any of them coded: alpha per
-    code (presence, nominal), mean per family, and alpha of the weight (interval) over
-    area codes applied with a weight."""
+    code (presence, nominal; None for a code nobody applied), its mean per family over
+    the codes that have one, and alpha of the weight (interval) over area codes applied
+    with a weight; how many excerpts each coder applied each code to."""
     ids = sorted(set().union(*[set(c) for c in coders]))
     per_code = {}
     for code in code_ids:
@@ -162,8 +165,28 @@ def agreement(coders: Sequence[Mapping[str, Codes]], code_ids: Iterable[str]) ->
     weight_units = [[c[i].get(code) if i in c else None for c in coders] for i in ids for code in
                     {k for c in coders for k, w in c.get(i, {}).items() if w is not None}]
     return {"coders": len(coders), "excerpts": len(ids), "alpha": per_code,
+            "applied": {code: [sum(code in c[i] for i in c) for c in coders] for code in per_code},
             "family_mean_alpha": {f: sum(v) / len(v) for f, v in families.items()},
             "weight_alpha": krippendorff_alpha(weight_units, "interval")}
+
+
+def agreement_table(result: dict, names: Sequence[str], as_markdown: bool = False) -> str:
+    """``agreement``'s result for people: per family its mean alpha, then per code its
+    alpha and how many excerpts each coder (``names``) applied it to."""
+    head = ["code", "alpha", *[f"applied: {n}" for n in names]]
+    rows = [[f"{f} (family mean)", _fmt(a, 3)] + [""] * len(names) for f, a in result["family_mean_alpha"].items()]
+    rows.append(["weight (interval)", _fmt(result["weight_alpha"], 3)] + [""] * len(names))
+    rows += [[code, _fmt(a, 3), *map(str, result["applied"][code])] for code, a in result["alpha"].items()]
+    title = f"{result['coders']} coders, {result['excerpts']} excerpts: Krippendorff's alpha"
+    if as_markdown:
+        return "\n".join([title, "", "| " + " | ".join(head) + " |", "|---" + "|---:" * (len(head) - 1) + "|"]
+                         + ["| " + " | ".join(r) + " |" for r in rows]) + "\n"
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+
+    return "\n".join([title, line(head), *map(line, rows)]) + "\n"
 
 
 def _ratio(a: int, b: int) -> float | None:

@@ -29,6 +29,8 @@ def test_krippendorff_alpha_reliability_data_example():
 
 def test_alpha_and_weighted_kappa_edges():
     assert krippendorff_alpha([(1, 1), (2, 2), (3, 3)], "interval") == pytest.approx(1.0)
+    assert krippendorff_alpha([(False, False), (False, None)]) is None  # no variation: undefined, not 1
+    assert krippendorff_alpha([(3, 3), (2, None)], "interval") is None  # no unit with two values apart
     assert quadratic_kappa([(1, 1), (2, 2), (3, 3), (1, 3)]) < quadratic_kappa([(1, 1), (2, 2), (3, 3), (1, 2)])
 
 
@@ -70,6 +72,15 @@ def test_cli_compares_human_coders(tmp_path: Path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["coders"] == 2 and out["alpha"]["area.governance"] == pytest.approx(1.0)
     assert out["alpha"]["area.workforce"] < 1.0
+    assert out["alpha"]["ceo.culture_values"] is None and out["applied"]["area.workforce"] == [1, 2]
+    assert set(out["family_mean_alpha"]) == {"area"}  # no family scored on codes nobody applied
+    assert out["family_mean_alpha"]["area"] == pytest.approx((1.0 + out["alpha"]["area.workforce"]) / 2)
+    assert main(["evaluate", "--coders", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl"),
+                 "--format", "table"]) == 0
+    text = capsys.readouterr().out
+    assert "2 coders, 3 excerpts" in text and "applied: a" in text and "applied: b" in text
+    assert [line.split()[1:] for line in text.splitlines() if line.startswith("area.workforce")] == [
+        [f"{out['alpha']['area.workforce']:.3f}", "1", "2"]]
     assert main(["evaluate", "--gold", str(tmp_path / "a.jsonl"), "--predictions", str(tmp_path / "b.jsonl"),
                  "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
