@@ -149,13 +149,15 @@ def cmd_evaluate(args) -> int:
     from matcoder.models.registry import get_coder
 
     book = load_codebook(args.codebook)
+    notes: list[str] = []
     if args.coders:
         from matcoder.models.evaluation import agreement, agreement_table
 
         if len(args.coders) < 2:
             raise UsageError("--coders needs two or more files")
-        result = agreement([{k: as_codes(v) for k, v in read_coded(Path(p), book).items()} for p in args.coders],
-                           book.ids())
+        files = [{k: as_codes(v) for k, v in read_coded(Path(p), book, notes).items()} for p in args.coders]
+        _print_notes(notes)
+        result = agreement(files, book.ids())
         if args.format == "json":
             print_json(result)
         else:
@@ -163,9 +165,9 @@ def cmd_evaluate(args) -> int:
         return 0
     if not args.gold:
         raise UsageError("evaluate needs --gold (or --coders A.jsonl B.jsonl ...)")
-    gold = read_coded(Path(args.gold), book)
+    gold = read_coded(Path(args.gold), book, notes)
     if args.predictions:
-        lines = read_coded(Path(args.predictions), book)
+        lines = read_coded(Path(args.predictions), book, notes)
         predicted, scores = {k: as_codes(v) for k, v in lines.items()}, as_scores(lines)
     else:
         missing = [k for k, v in gold.items() if not v.text]
@@ -173,12 +175,18 @@ def cmd_evaluate(args) -> int:
             raise UsageError(f"{args.gold}: gold line {missing[0]!r} has no text to code; pass --predictions")
         scores = {}
         predicted = coded_by(get_coder(args.coder, book), gold, scores)
+    _print_notes(notes)
     report = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids(), scores)
     if args.format == "json":
         print_json(report.to_json())
     else:
         sys.stdout.write(markdown(report) if args.format == "markdown" else table(report))
     return 0
+
+
+def _print_notes(notes: list[str]) -> None:
+    for note in notes:
+        print(f"matcoder: note: {note}", file=sys.stderr)
 
 
 def cmd_train(args) -> int:
@@ -188,7 +196,9 @@ def cmd_train(args) -> int:
     from matcoder.warehouse.connect import connect
 
     book = load_codebook(args.codebook)
-    extra = [item for path in args.gold for item in gold_items(Path(path), book)]
+    notes: list[str] = []
+    extra = [item for path in args.gold for item in gold_items(Path(path), book, notes)]
+    _print_notes(notes)
     warehouse = Path(args.warehouse)
     if warehouse.exists():
         with connect(warehouse, read_only=True) as con:

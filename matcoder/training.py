@@ -19,11 +19,11 @@ from matcoder.models.embedding.encoder import Encoder
 from matcoder.models.evaluation import read_coded
 
 
-def gold_items(path: Path, book: Codebook) -> list[TrainingItem]:
+def gold_items(path: Path, book: Codebook, notes: list[str] | None = None) -> list[TrainingItem]:
     """A gold file's lines that have text, as training items (the file checked against
-    ``book`` as ``evaluate`` checks it)."""
+    ``book`` as ``evaluate`` checks it; what it sets aside is said in ``notes``)."""
     items = []
-    for line in read_coded(path, book).values():
+    for line in read_coded(path, book, notes).values():
         if line.text:
             items.append(TrainingItem(line.text, {c.code: c.weight for c in line.codes}, None, f"gold:{path.name}"))
     return items

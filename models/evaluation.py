@@ -11,6 +11,7 @@ Gold and predictions are JSONL, one excerpt a line:
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -40,28 +41,51 @@ class CodedLine(BaseModel):
     codes: list[_CodeItem]
 
 
-def read_coded(path: Path, book: Codebook) -> dict[str, CodedLine]:
+def read_coded(path: Path, book: Codebook, notes: list[str] | None = None) -> dict[str, CodedLine]:
     """Read gold or predicted codings, checked against ``book`` (``coding_problem``); any
     bad line refuses the file, naming the file and every bad line's number: a typo in a
-    code ID must not quietly score as an excerpt without that code."""
-    return read_records(path, CodedLine, lambda line: coding_problem(line, book))
+    code ID must not quietly score as an excerpt without that code. Codes of a family the
+    codebook does not have (the coding frame's optional ``model.*``, ``context.*``) and
+    weights on codes of an unweighted family are set aside, not scored or trained on;
+    ``notes`` (when given) gets one line saying how many."""
+    lines = read_records(path, CodedLine, lambda line: coding_problem(line, book))
+    other: Counter[str] = Counter()
+    unweighted = 0
+    for line in lines.values():
+        kept = []
+        for c in line.codes:
+            family = book.family_of(c.code)
+            if family not in book.families:
+                other[family] += 1
+                continue
+            if c.weight is not None and not book.is_weighted(c.code):
+                c, unweighted = c.model_copy(update={"weight": None}), unweighted + 1
+            kept.append(c)
+        line.codes = kept
+    if notes is not None and other:
+        notes.append(f"{path}: {sum(other.values())} coding(s) of families not in the codebook "
+                     f"({', '.join(sorted(other))}) set aside")
+    if notes is not None and unweighted:
+        notes.append(f"{path}: {unweighted} weight(s) on codes of unweighted families set aside")
+    return lines
 
 
 def coding_problem(line: CodedLine, book: Codebook) -> str | None:
-    """What is wrong with one line's codings under ``book``, or None: a code ID it does
-    not have, a code listed twice, a weight outside its levels or on a code of a family
-    that takes none, a score outside 0-1."""
+    """What is wrong with one line's codings under ``book``, or None: a code ID its family
+    does not have, a code listed twice with different weights, a weight outside the
+    levels on a weighted code, a score outside 0-1. (Codes of a family the codebook does
+    not have are set aside by ``read_coded``, not refused.)"""
     known, levels = set(book.ids()), sorted(w.value for w in book.weights)
-    seen: set[str] = set()
+    seen: dict[str, int | None] = {}
     for c in line.codes:
+        if book.family_of(c.code) not in book.families:
+            continue
         if c.code not in known:
             return f"unknown code {c.code!r} (not in codebook {book.name} {book.version})"
-        if c.code in seen:
-            return f"{c.code} listed twice"
-        seen.add(c.code)
-        if c.weight is not None and not book.is_weighted(c.code):
-            return f"{c.code}: weight {c.weight} on a code that takes none (only weighted families do)"
-        if c.weight is not None and c.weight not in levels:
+        if c.code in seen and seen[c.code] != c.weight:
+            return f"{c.code} listed twice, with weights {seen[c.code]} and {c.weight}"
+        seen[c.code] = c.weight
+        if c.weight is not None and book.is_weighted(c.code) and c.weight not in levels:
             return f"{c.code}: weight {c.weight} (must be one of {', '.join(map(str, levels))}, or null)"
         if c.score is not None and not 0.0 <= c.score <= 1.0:
             return f"{c.code}: score {c.score} outside 0-1"

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from matcoder.cli import main
+from matcoder.codebook.loader import default_codebook
 from matcoder.models.evaluation import (calibration, cohen_kappa, evaluate, krippendorff_alpha, quadratic_kappa,
                                         read_coded)
+from matcoder.training import gold_items
 
 
 def test_cohen_kappa_textbook_example():
@@ -100,8 +102,8 @@ def test_evaluate_and_train_refuse_a_gold_file_with_codings_the_codebook_does_no
                                                                                "weight": 3}]},
             {"id": "2", "text": "Heads pick their own schemes.", "codes": [{"code": "area.curriculum", "weight": 1}]},
             {"id": "3", "text": "x", "codes": [{"code": "area.governance", "weight": 5}]},
-            {"id": "4", "text": "x", "codes": [{"code": "ceo.culture_values", "weight": 2}]},
-            {"id": "5", "text": "x", "codes": [{"code": "area.workforce"}, {"code": "area.workforce"}]},
+            {"id": "4", "text": "x", "codes": [{"code": "area.governance", "weight": 0}]},
+            {"id": "5", "text": "x", "codes": [{"code": "area.workforce"}, {"code": "area.workforce", "weight": 2}]},
             {"id": "6", "codes": [{"code": "area.workforce", "score": 1.5}]}]
     gold = tmp_path / "gold.jsonl"
     gold.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
@@ -109,8 +111,8 @@ def test_evaluate_and_train_refuse_a_gold_file_with_codings_the_codebook_does_no
     err = capsys.readouterr().err
     assert "gold.jsonl: 5 bad lines: line 2: unknown code 'area.curriculum'" in err
     for message in ("line 3: area.governance: weight 5 (must be one of 1, 2, 3, or null)",
-                    "line 4: ceo.culture_values: weight 2 on a code that takes none",
-                    "line 5: area.workforce listed twice", "line 6: area.workforce: score 1.5 outside 0-1"):
+                    "line 4: area.governance: weight 0", "line 5: area.workforce listed twice, with weights None and 2",
+                    "line 6: area.workforce: score 1.5 outside 0-1"):
         assert message in err
     assert main(["evaluate", "--coders", str(gold), str(gold)]) == 1
     assert main(["train", "--gold", str(gold), "--warehouse", str(tmp_path / "none.duckdb"),
@@ -121,9 +123,32 @@ def test_evaluate_and_train_refuse_a_gold_file_with_codings_the_codebook_does_no
     assert main(["evaluate", "--gold", str(gold), "--coder", "rules.v1", "--format", "json"]) == 0
 
 
-def test_held_out_sets_share_no_text_with_training_material_and_use_only_codebook_codes():
-    from matcoder.codebook.loader import default_codebook
+def test_codes_of_families_the_codebook_lacks_and_weights_on_unweighted_codes_are_set_aside_with_a_note(
+        tmp_path: Path, capsys):
+    # the coding frame's optional families (context.*, model.*) may be in an expert's file
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "1", "text": "The regional director would not let the school join us.",
+         "codes": [{"code": "context.regulator"}, {"code": "ceo.outward_facing", "weight": 2}]},
+        {"id": "2", "text": "All HR and payroll run from the centre.",
+         "codes": [{"code": "area.shared_services", "weight": 3}, {"code": "model.in_house"}]}]) + "\n",
+        encoding="utf-8")
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "1", "codes": [{"code": "ceo.outward_facing"}]},
+        {"id": "2", "codes": [{"code": "area.shared_services", "weight": 3}]}]) + "\n", encoding="utf-8")
+    assert main(["evaluate", "--gold", str(gold), "--predictions", str(pred), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert "gold.jsonl: 2 coding(s) of families not in the codebook (context, model) set aside" in captured.err
+    assert "gold.jsonl: 1 weight(s) on codes of unweighted families set aside" in captured.err
+    report = json.loads(captured.out)
+    assert {f["family"]: f["micro_f1"] for f in report["families"]}["ceo"] == 1.0
+    assert report["weights"]["exact"] == 1.0 and report["weights"]["gold_weighted"] == 1
+    items = gold_items(gold, default_codebook())
+    assert [it.positives for it in items] == [{"ceo.outward_facing": None}, {"area.shared_services": 3}]
 
+
+def test_held_out_sets_share_no_text_with_training_material_and_use_only_codebook_codes():
     book = default_codebook()
     eval_dir = Path(__file__).resolve().parent.parent / "models" / "eval"
     training = {" ".join(t.split()).lower() for t in
