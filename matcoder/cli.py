@@ -169,6 +169,10 @@ def cmd_evaluate(args) -> int:
     if args.predictions:
         lines = read_coded(Path(args.predictions), book, notes)
         predicted, scores = {k: as_codes(v) for k, v in lines.items()}, as_scores(lines)
+        for count, what in ((len(gold.keys() - lines.keys()), "gold excerpt(s) have no line in it: scored as no codes"),
+                            (len(lines.keys() - gold.keys()), "line(s) name no gold excerpt: not scored")):
+            if count:
+                notes.append(f"{args.predictions}: {count} {what}")
     else:
         missing = [k for k, v in gold.items() if not v.text]
         if missing:

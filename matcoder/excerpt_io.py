@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 
 from matcoder.codebook.loader import load_codebook
 from matcoder.jsonl import read_lines
@@ -18,16 +18,17 @@ from matcoder.models.registry import get_coder
 
 class ExcerptLine(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    id: str
+    id: StrictStr | StrictInt  # written back as it came: 27 stays a number, "27" a string
     text: str
     question: str | None = None
 
 
-def read_excerpts(path: Path) -> tuple[list[ExcerptInput], list[str]]:
-    """The good ``{"id", "text", "question"?}`` lines of ``path``, and a problem
-    ("line 3: not JSON (...)") for each bad one."""
+def read_excerpts(path: Path) -> tuple[list[ExcerptInput], dict[str, str | int], list[str]]:
+    """The good ``{"id", "text", "question"?}`` lines of ``path``, each line's id as it
+    was written (by excerpt id), and a problem ("line 3: not JSON (...)") for each bad one."""
     lines = read_lines(path, ExcerptLine, lambda e: None if e.text.strip() else "text is empty")
-    return [ExcerptInput(e.id, e.text, e.question) for e in lines.records.values()], lines.problems
+    excerpts = [ExcerptInput(key, e.text, e.question) for key, e in lines.records.items()]
+    return excerpts, {key: e.id for key, e in lines.records.items()}, lines.problems
 
 
 def suggestion_json(s: CodeSuggestion, explain: bool = True) -> dict:
@@ -41,7 +42,7 @@ def code_jsonl(input_path: Path, output_path: Path, coder_name: str, codebook: s
                explain: bool = True) -> tuple[int, int, list[str]]:
     """Code the good lines of ``input_path`` into ``output_path`` (written whole or not at
     all): (excerpts coded, codes given, problems of the lines left out)."""
-    excerpts, problems = read_excerpts(input_path)
+    excerpts, written_ids, problems = read_excerpts(input_path)
     coder = get_coder(coder_name, load_codebook(codebook))
     by_id: dict[str, list[dict]] = {e.id: [] for e in excerpts}
     suggestions = predict_passages(coder, excerpts)  # a passage over 180 words is coded in parts
@@ -51,6 +52,6 @@ def code_jsonl(input_path: Path, output_path: Path, coder_name: str, codebook: s
     with tmp.open("w", encoding="utf-8") as fh:
         for e in excerpts:
             codes = sorted(by_id[e.id], key=lambda c: c["code"])
-            fh.write(json.dumps({"id": e.id, "codes": codes}, ensure_ascii=False) + "\n")
+            fh.write(json.dumps({"id": written_ids[e.id], "codes": codes}, ensure_ascii=False) + "\n")
     tmp.replace(output_path)
     return len(excerpts), len(suggestions), problems

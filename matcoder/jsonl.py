@@ -19,7 +19,8 @@ SHOWN = 5  # problems spelt out in one message; the rest are counted
 
 @dataclass
 class Lines(Generic[M]):
-    """A file's good records by id, in file order, and one problem per bad line."""
+    """A file's good records by id (as text: 27 and "27" are one id), in file order, and
+    one problem per bad line."""
 
     records: dict[str, M] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # "line 3: not JSON (...)"
@@ -42,12 +43,12 @@ def read_lines(path: Path, model: type[M], check: Check | None = None) -> Lines[
         if not line.strip():
             continue
         problem, item = _parse(line, model, check)
-        if problem is None and item.id in out.records:
-            problem = f"duplicate id {item.id!r}"
+        if problem is None and str(item.id) in out.records:
+            problem = f"duplicate id {str(item.id)!r}"
         if problem is not None:
             out.problems.append(f"line {number}: {problem}")
         else:
-            out.records[item.id] = item
+            out.records[str(item.id)] = item
     return out
 
 

@@ -34,7 +34,7 @@ class _CodeItem(BaseModel):
 
 
 class CodedLine(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)  # id 27 is "27"
     id: str
     text: str | None = None
     question: str | None = None

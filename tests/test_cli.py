@@ -89,6 +89,29 @@ def test_code_excerpts_leaves_out_bad_lines_naming_each_and_codes_the_rest(capsy
     assert "area.shared_services" in {c["code"] for c in lines[0]["codes"]}
 
 
+def test_numeric_ids_come_back_as_written_and_match_gold_ids(capsys, tmp_path: Path):
+    src, out, gold = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "gold.jsonl"
+    text = "Finance and HR are run centrally for every school."
+    src.write_text(json.dumps({"id": 27, "text": text}) + "\n" + json.dumps({"id": "28", "text": "Thank you."})
+                   + "\n" + json.dumps({"id": "27", "text": "again"}) + "\n", encoding="utf-8")
+    assert main(["code-excerpts", "--input", str(src), "--output", str(out), "--coder", "rules.v1"]) == 3
+    assert "line 3: duplicate id '27'" in capsys.readouterr().err  # 27 and "27" are one id
+    assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == [27, "28"]
+    gold.write_text(json.dumps({"id": 27, "text": text, "codes": [{"code": "area.shared_services", "weight": 3}]})
+                    + "\n" + json.dumps({"id": 28, "text": "Thank you.", "codes": []}) + "\n", encoding="utf-8")
+    assert main(["evaluate", "--gold", str(gold), "--predictions", str(out)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["missing_predictions"] == [] and report["weights"]["exact"] == 1.0
+    gold.write_text(gold.read_text(encoding="utf-8") + json.dumps({"id": 29, "text": "x", "codes": []}) + "\n",
+                    encoding="utf-8")
+    out.write_text(out.read_text(encoding="utf-8") + json.dumps({"id": 30, "codes": []}) + "\n", encoding="utf-8")
+    assert main(["evaluate", "--gold", str(gold), "--predictions", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["missing_predictions"] == ["29"]
+    assert "out.jsonl: 1 gold excerpt(s) have no line in it: scored as no codes" in captured.err
+    assert "out.jsonl: 1 line(s) name no gold excerpt: not scored" in captured.err
+
+
 def test_code_excerpts_with_no_readable_file_writes_nothing(capsys, tmp_path: Path):
     src = tmp_path / "in.jsonl"
     src.write_bytes(b"\xff\xfe{not utf-8")
