@@ -71,13 +71,15 @@ def read_coded(path: Path, book: Codebook, notes: list[str] | None = None) -> di
 
 
 def coding_problem(line: CodedLine, book: Codebook) -> str | None:
-    """What is wrong with one line's codings under ``book``, or None: a code ID its family
-    does not have, a code listed twice with different weights, a weight outside the
+    """What is wrong with one line's codings under ``book``, or None: a code without a
+    family prefix, a code ID its family does not have, a code listed twice with different weights, a weight outside the
     levels on a weighted code, a score outside 0-1. (Codes of a family the codebook does
     not have are set aside by ``read_coded``, not refused.)"""
     known, levels = set(book.ids()), sorted(w.value for w in book.weights)
     seen: dict[str, int | None] = {}
     for c in line.codes:
+        if "." not in c.code:
+            return f"{c.code!r} is not a code ID (family.name, such as area.governance)"
         if book.family_of(c.code) not in book.families:
             continue
         if c.code not in known:

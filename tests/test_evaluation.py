@@ -104,12 +104,14 @@ def test_evaluate_and_train_refuse_a_gold_file_with_codings_the_codebook_does_no
             {"id": "3", "text": "x", "codes": [{"code": "area.governance", "weight": 5}]},
             {"id": "4", "text": "x", "codes": [{"code": "area.governance", "weight": 0}]},
             {"id": "5", "text": "x", "codes": [{"code": "area.workforce"}, {"code": "area.workforce", "weight": 2}]},
-            {"id": "6", "codes": [{"code": "area.workforce", "score": 1.5}]}]
+            {"id": "6", "codes": [{"code": "area.workforce", "score": 1.5}]},
+            {"id": "7", "text": "x", "codes": [{"code": "governance"}]}]
     gold = tmp_path / "gold.jsonl"
     gold.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     assert main(["evaluate", "--gold", str(gold), "--coder", "rules.v1"]) == 1
     err = capsys.readouterr().err
-    assert "gold.jsonl: 5 bad lines: line 2: unknown code 'area.curriculum'" in err
+    assert "gold.jsonl: 6 bad lines: line 2: unknown code 'area.curriculum'" in err
+    assert "and 1 more" in err
     for message in ("line 3: area.governance: weight 5 (must be one of 1, 2, 3, or null)",
                     "line 4: area.governance: weight 0", "line 5: area.workforce listed twice, with weights None and 2",
                     "line 6: area.workforce: score 1.5 outside 0-1"):
