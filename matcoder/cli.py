@@ -169,18 +169,20 @@ def cmd_evaluate(args) -> int:
     if args.predictions:
         lines = read_coded(Path(args.predictions), book, notes)
         predicted, scores = {k: as_codes(v) for k, v in lines.items()}, as_scores(lines)
-        for count, what in ((len(gold.keys() - lines.keys()), "gold excerpt(s) have no line in it: scored as no codes"),
-                            (len(lines.keys() - gold.keys()), "line(s) name no gold excerpt: not scored")):
-            if count:
-                notes.append(f"{args.predictions}: {count} {what}")
+        if lines.keys() - gold.keys():
+            notes.append(f"{args.predictions}: {len(lines.keys() - gold.keys())} line(s) name no gold excerpt: "
+                         "not scored")
     else:
         missing = [k for k, v in gold.items() if not v.text]
         if missing:
             raise UsageError(f"{args.gold}: gold line {missing[0]!r} has no text to code; pass --predictions")
         scores = {}
         predicted = coded_by(get_coder(args.coder, book), gold, scores)
-    _print_notes(notes)
     report = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids(), scores)
+    if args.predictions and report.missing_predictions:
+        notes.append(f"{args.predictions}: {len(report.missing_predictions)} gold excerpt(s) have no line in it: "
+                     "scored as no codes")
+    _print_notes(notes)
     if args.format == "json":
         print_json(report.to_json())
     else:

@@ -43,12 +43,13 @@ def read_lines(path: Path, model: type[M], check: Check | None = None) -> Lines[
         if not line.strip():
             continue
         problem, item = _parse(line, model, check)
-        if problem is None and str(item.id) in out.records:
-            problem = f"duplicate id {str(item.id)!r}"
+        key = str(item.id) if item is not None else ""
+        if problem is None and key in out.records:
+            problem = f"duplicate id {key!r}"
         if problem is not None:
             out.problems.append(f"line {number}: {problem}")
         else:
-            out.records[str(item.id)] = item
+            out.records[key] = item
     return out
 
 
