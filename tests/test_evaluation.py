@@ -155,7 +155,8 @@ def test_held_out_sets_share_no_text_with_training_material_and_use_only_codeboo
     eval_dir = Path(__file__).resolve().parent.parent / "models" / "eval"
     training = {" ".join(t.split()).lower() for t in
                 [e.text for c in book.codes() for e in c.examples]
-                + [line.text for line in read_coded(eval_dir / "dev.jsonl", book).values()]}
+                + [line.text for name in ("dev.jsonl", "dev_more.jsonl")
+                   for line in read_coded(eval_dir / name, book).values()]}
     for name in ("heldout.jsonl", "heldout_long.jsonl"):
         held = read_coded(eval_dir / name, book)
         assert len(held) >= 16, name
@@ -163,3 +164,36 @@ def test_held_out_sets_share_no_text_with_training_material_and_use_only_codeboo
             assert " ".join(item.text.split()).lower() not in training, (name, item.id)
             assert {c.code for c in item.codes} <= set(book.ids()), (name, item.id)  # no codes: a true negative
             assert all(c.weight is None or c.code.startswith("area.") for c in item.codes), (name, item.id)
+
+
+def _cv_dev():
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    return importlib.import_module("cv_dev")
+
+
+def test_dev_cross_validation_deals_short_and_long_answers_into_every_fold_per_seed():
+    cv = _cv_dev()
+    lengths = [20] * 12 + [cv.LONG_WORDS] * 8
+    fold = cv.fold_of(lengths, 4, seed=0)
+    for f in range(4):
+        assert sum(1 for n, g in zip(lengths, fold) if g == f and n < cv.LONG_WORDS) == 3
+        assert sum(1 for n, g in zip(lengths, fold) if g == f and n >= cv.LONG_WORDS) == 2
+    assert (cv.fold_of(lengths, 4, seed=0) == fold).all()
+    assert not (cv.fold_of(lengths, 4, seed=1) == fold).all()
+
+
+def test_dev_cross_validation_scores_only_the_dev_items_and_trains_on_the_extra_ones(tmp_path):
+    cv = _cv_dev()
+    dev_lines = (Path(__file__).resolve().parent.parent / "models" / "eval" / "dev.jsonl").read_text().splitlines()
+    short = [line for line in dev_lines if len(json.loads(line)["text"].split()) < cv.LONG_WORDS][:6]
+    long = [line for line in dev_lines if len(json.loads(line)["text"].split()) >= cv.LONG_WORDS][:4]
+    dev, extra = tmp_path / "dev.jsonl", tmp_path / "extra.jsonl"
+    dev.write_text("\n".join(short + long) + "\n")
+    extra.write_text("\n".join(dev_lines[-5:]) + "\n")
+    result = cv.cross_validate(dev, [extra], folds=2, seeds=(0,))
+    assert result["short"]["items"] == 6 and result["long"]["items"] == 4
+    assert {"area", "breakpoint", "growth", "ceo", "weight_exact"} <= set(result["long"])
+    assert 0 < result["short"]["area"] <= 1
