@@ -55,17 +55,23 @@ def timed(fn):
 
 
 def encode_ratio(n: int) -> dict:
+    """The embedding stage against raw encode in the same arithmetic (the stage's own
+    overhead), and raw float32 encode (plain ``SentenceTransformer.encode``) beside them."""
     texts = unique(sample_excerpts(n))
     raw = Encoder(use_cache=False)
     raw.encode_raw(["warm up the model"])
     _, raw_s = timed(lambda: raw.encode_raw([e.text for e in texts]))
+    fp32 = Encoder(use_cache=False, precision="fp32")
+    _, fp32_s = timed(lambda: fp32.encode_raw([e.text for e in texts]))
     with tempfile.TemporaryDirectory() as tmp:
         coder = EmbeddingCoder(default_codebook(), encoder=Encoder(cache_path=Path(tmp) / "c.sqlite"))
         coder.encoder.encode(["warm up the model"])
         _, stage_s = timed(lambda: coder.scores(texts))
         _, cached_s = timed(lambda: coder.scores(texts))
-    return {"n": n, "raw_encode_per_s": round(n / raw_s, 1), "embedding_stage_per_s": round(n / stage_s, 1),
-            "ratio": round(raw_s / stage_s, 3), "cached_stage_per_s": round(n / cached_s, 1)}
+    return {"n": n, "precision": raw.precision, "raw_encode_per_s": round(n / raw_s, 1),
+            "raw_fp32_encode_per_s": round(n / fp32_s, 1), "embedding_stage_per_s": round(n / stage_s, 1),
+            "ratio": round(raw_s / stage_s, 3), "ratio_to_fp32_raw": round(fp32_s / stage_s, 3),
+            "cached_stage_per_s": round(n / cached_s, 1)}
 
 
 def coder_rates(n: int) -> dict:
@@ -168,12 +174,13 @@ def main() -> None:
     print(json.dumps(result, indent=2))
     if args.record:
         e, x = result["encode"], result["end_to_end"]
-        record("embedding stage vs raw encode", f"{e['n']} distinct excerpts", f"ratio {e['ratio']}",
-               f"stage {e['embedding_stage_per_s']}/s, raw {e['raw_encode_per_s']}/s, cached "
-               f"{e['cached_stage_per_s']}/s", f"{result['peak_rss_mb']} MB")
+        record("embedding stage vs raw encode", f"{e['n']} distinct excerpts, {e['precision']}",
+               f"ratio {e['ratio']} ({e['ratio_to_fp32_raw']} to raw fp32)",
+               f"stage {e['embedding_stage_per_s']}/s, raw {e['raw_encode_per_s']}/s, raw fp32 "
+               f"{e['raw_fp32_encode_per_s']}/s, cached {e['cached_stage_per_s']}/s", f"{result['peak_rss_mb']} MB")
         record("coders", "1000 excerpts, distinct sentences", "-", f"rules.v1 {result['coders_per_s']['rules.v1']}/s, "
                f"ensemble.v1 {result['coders_per_s']['ensemble.v1']}/s")
-        record(f"`matcoder run`, {x['coder'].split('+')[0]}", f"{x['excerpts']} excerpts in {x['interviews']} "
+        record(f"`matcoder run`, {x['coder'].split('+')[0]}{', bf16' if x['coder'].endswith('+bf16') else ''}", f"{x['excerpts']} excerpts in {x['interviews']} "
                f"interviews", f"{x['wall_s']} s wall (incl. Prefect start)",
                f"{round(x['excerpts'] / x['wall_s'], 1)}/s", f"{x['peak_rss_mb_child']} MB")
         curve = ", ".join(f"+{p['dev_items_added']}: {p['heldout']['all_micro_f1']} / "

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -88,6 +89,8 @@ def main() -> None:
     ap.add_argument("--seeds", default="0,1,2", help="fold seeds, pooled")
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
+    # float32 unless MATCODER_PRECISION says otherwise, so that figures match across machines
+    os.environ.setdefault("MATCODER_PRECISION", "fp32")
     seeds = tuple(int(s) for s in args.seeds.split(","))
     result = cross_validate(args.dev, args.extra, args.coder, args.folds, seeds)
     print(json.dumps(result, indent=2))

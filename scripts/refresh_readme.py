@@ -6,6 +6,7 @@ Usage: .venv/bin/python scripts/refresh_readme.py [--check]
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -16,6 +17,9 @@ from matcoder.models.registry import get_coder
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT / "models" / "eval" / "dev.jsonl"
+# The tables are the same on every machine: float32 arithmetic, whatever the CPU offers
+# (``MATCODER_PRECISION``, read when the encoder first runs; models/embedding/encoder.py).
+os.environ["MATCODER_PRECISION"] = "fp32"
 
 
 def rules_dev_table() -> str:

@@ -37,6 +37,7 @@ def test_train_writes_a_versioned_artefact_with_its_provenance(trained: Path):
     [folder] = list(trained.iterdir())
     meta = json.loads((folder / "meta.json").read_text())
     assert meta["coder"] == "embed.v1" and meta["model"].startswith("all-MiniLM-L6-v2@")
+    assert meta["precision"] == Encoder().precision
     assert meta["codebook_hash"] == codebook_hash(default_codebook())
     assert len(meta["training_hash"]) == 64 and meta["created_at"] and meta["origins"] == {"codebook": 430}
     thresholds = [m["threshold"] for m in meta["codes"].values() if "threshold" in m]
@@ -65,7 +66,8 @@ def test_embedding_coder_finds_paraphrases_the_rules_miss(trained: Path):
     got = {s.code: s for s in coder.predict([ExcerptInput("x", text)])}
     assert "area.shared_services" in got
     s = got["area.shared_services"]
-    assert s.source == "embedding" and 0 < s.score <= 1 and s.agent_version == f"v1+{artefact.id}+{READING}"
+    assert s.source == "embedding" and 0 < s.score <= 1 and s.agent_version == coder.revision
+    assert coder.revision.startswith(f"v1+{artefact.id}+{READING}")
 
 
 def test_ensemble_keeps_rules_adds_embeddings_and_flags_doubt():
@@ -345,6 +347,42 @@ def test_cache_keys_on_model_identity(tmp_path: Path, monkeypatch):
     other.__dict__["identity"] = "another-model@0"  # a swapped model must not reuse vectors
     other.encode(["one text"])
     assert calls == [2, 1]
+
+
+def test_bf16_arithmetic_gives_the_float32_vectors_within_rounding_and_is_cached_apart(tmp_path: Path, monkeypatch):
+    texts = ["We moved every school onto one finance system.", "Heads choose their own curriculum, always."]
+    fp32 = Encoder(cache_path=tmp_path / "c.sqlite", precision="fp32")
+    bf16 = Encoder(cache_path=tmp_path / "c.sqlite", precision="bf16")
+    a = fp32.encode(texts)
+    calls = []
+    real = Encoder.encode_raw
+    monkeypatch.setattr(Encoder, "encode_raw", lambda self, t: calls.append(self.precision) or real(self, t))
+    b = bf16.encode(texts)
+    assert calls == ["bf16"]  # the float32 vectors in the cache do not serve a bfloat16 encoder
+    assert not np.array_equal(a, b)  # the arithmetic did change
+    assert (a * b).sum(axis=1).min() > 0.999
+    book = default_codebook()
+    assert EnsembleCoder(book, encoder=bf16).revision.endswith(f"+{READING}+bf16")
+    assert EmbeddingCoder(book, encoder=fp32).revision.endswith(f"+{READING}")
+
+
+@pytest.mark.parametrize("setting, native, resolved", [
+    ("", True, "bf16"), ("auto", False, "fp32"), ("fp32", True, "fp32"), (" BF16 ", False, "bf16")])
+def test_the_precision_setting_resolves_for_the_machine(monkeypatch, setting, native, resolved):
+    # Whether the CPU multiplies bfloat16 in hardware is patched: one machine cannot be both.
+    from matcoder.models.embedding import encoder as encoder_module
+
+    monkeypatch.setenv("MATCODER_PRECISION", setting)
+    monkeypatch.setattr(encoder_module, "native_bf16", lambda: native)
+    assert Encoder(use_cache=False).precision == resolved
+
+
+def test_a_bad_precision_setting_is_named_before_any_work(tmp_path: Path, monkeypatch, capsys):
+    monkeypatch.setenv("MATCODER_PRECISION", "fp16")
+    (tmp_path / "in.jsonl").write_text('{"id": "a", "text": "One finance system for all."}\n')
+    assert main(["code-excerpts", "--input", str(tmp_path / "in.jsonl"), "--output", str(tmp_path / "out.jsonl")]) == 2
+    assert "MATCODER_PRECISION='fp16'" in capsys.readouterr().err
+    assert not (tmp_path / "out.jsonl").exists()
 
 
 def test_human_codings_become_training_items_by_majority():

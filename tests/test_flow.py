@@ -162,8 +162,23 @@ def test_a_new_reading_of_the_text_recodes_unchanged_transcripts(capsys, round_d
     code, second, _ = run(capsys, round_dir, warehouse)
     assert code == 0 and sorted(second["files"]["recoded"]) == ["alpha.txt", "beta.vtt", "gamma.srt"]
     assert table(warehouse, "SELECT DISTINCT coder FROM interviews") == [(second["coder"],)]
-    assert second["coder"].endswith("+read-next") and first["coder"] != second["coder"]
-    assert table(warehouse, "SELECT DISTINCT agent_version LIKE '%+read-next' FROM codings "
+    assert "+read-next" in second["coder"] and first["coder"] != second["coder"]
+    assert table(warehouse, "SELECT DISTINCT agent_version LIKE '%+read-next%' FROM codings "
+                            "WHERE agent = 'ensemble'") == [(True,)]
+
+
+def test_a_run_in_other_arithmetic_recodes_rather_than_mixes(capsys, round_dir: Path, warehouse: Path,
+                                                            monkeypatch):
+    """Codes made from float32 vectors are not kept beside a bfloat16 run's: the coder's
+    revision names the arithmetic (``MATCODER_PRECISION``)."""
+    monkeypatch.setenv("MATCODER_PRECISION", "fp32")
+    code, first, _ = run(capsys, round_dir, warehouse)
+    assert code == 0 and not first["coder"].endswith("+bf16")
+    monkeypatch.setenv("MATCODER_PRECISION", "bf16")
+    code, second, _ = run(capsys, round_dir, warehouse)
+    assert code == 0 and second["coder"] == first["coder"] + "+bf16"
+    assert sorted(second["files"]["recoded"]) == ["alpha.txt", "beta.vtt", "gamma.srt"]
+    assert table(warehouse, "SELECT DISTINCT agent_version LIKE '%+bf16' FROM codings "
                             "WHERE agent = 'ensemble'") == [(True,)]
 
 

@@ -80,7 +80,7 @@ class EmbeddingCoder:
 
     @property
     def revision(self) -> str:
-        return revision(self.version, self.artefact)
+        return revision(self.version, self.artefact, self.encoder.precision)
 
     @property
     def identity(self) -> str:
@@ -94,6 +94,7 @@ class EmbeddingCoder:
         self._artefact = train(self.codebook, codebook_hash(self.codebook), all_items, self.encoder.encode(texts),
                                self.encoder.identity, rule_hits=rule_verdicts(self.codebook, all_items),
                                sentences=self.encoder.encode_sentences(texts))
+        self._artefact.meta["precision"] = self.encoder.precision  # the arithmetic its vectors were made in
         self.__dict__.pop("artefact", None)
 
     def scores(self, excerpts: Sequence[ExcerptInput]) -> tuple[np.ndarray, np.ndarray]:
@@ -136,10 +137,11 @@ class EmbeddingCoder:
                 for i, k in found]
 
 
-def revision(version: str, artefact: Artefact) -> str:
+def revision(version: str, artefact: Artefact, precision: str = "fp32") -> str:
     """What, besides the codebook, decides an embedding coder's codes: its version, the
-    artefact, and the revision of the text the embedding reads (``roles.READING``)."""
-    return f"{version}+{artefact.id}+{READING}"
+    artefact, the revision of the text the embedding reads (``roles.READING``) and the
+    encoder's arithmetic when it is not float32."""
+    return f"{version}+{artefact.id}+{READING}" + ("" if precision == "fp32" else f"+{precision}")
 
 
 def read_text(excerpt: ExcerptInput) -> str:
@@ -184,7 +186,8 @@ class EnsembleCoder:
 
     @property
     def revision(self) -> str:
-        return revision(self.version, self.embed.artefact)  # the rules' cues are the codebook's
+        # the rules' cues are the codebook's
+        return revision(self.version, self.embed.artefact, self.embed.encoder.precision)
 
     @property
     def identity(self) -> str:

