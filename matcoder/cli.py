@@ -61,6 +61,9 @@ def _summary_text(s: dict) -> str:
 def _warm_up_embeddings() -> None:
     """Import the embedding stack (~6 s) while Prefect's temporary API boots in its own
     process; the coder then finds the modules loaded. Nothing is computed here."""
+    from matcoder.models.embedding.encoder import offline_and_quiet
+
+    offline_and_quiet()  # read at import: set before it
     import sentence_transformers  # noqa: F401  (imported for its side effect: loaded modules)
 
 

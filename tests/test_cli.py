@@ -21,6 +21,20 @@ def test_console_script_help_lists_every_subcommand():
         assert command in out.stdout
 
 
+def test_run_imports_the_embedding_stack_offline_and_without_progress_bars():
+    # `run` imports sentence_transformers early, in a thread; the Hugging Face libraries read
+    # these settings at import, so they must be set first (a fresh process: nothing imported yet)
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
+    probe = ("from matcoder.cli import _warm_up_embeddings; _warm_up_embeddings(); "
+             "import huggingface_hub.constants as c, transformers.utils.logging as t; "
+             "print(c.HF_HUB_OFFLINE, t.is_progress_bar_enabled())")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "False"]
+
+
 def test_usage_errors_exit_2_with_one_line(capsys):
     assert main(["run", "--no-such-option"]) == 2
     err = capsys.readouterr().err

@@ -79,6 +79,15 @@ def _fingerprint(root: str) -> str:
     return digest.hexdigest()[:16]
 
 
+def offline_and_quiet() -> None:
+    """Settings the Hugging Face libraries read when they are first imported: never reach
+    for a model hub, no progress bars. Call before importing sentence_transformers."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # e.g. "Loading weights"
+
+
 def native_bf16() -> bool:
     """Whether this CPU multiplies bfloat16 in hardware (AVX512-BF16 or AMX tiles)."""
     import torch
@@ -135,10 +144,7 @@ class Encoder:
 
     @cached_property
     def model(self):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no weight-loading progress bars
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        offline_and_quiet()
         from sentence_transformers import SentenceTransformer
 
         return SentenceTransformer(str(model_path()), device="cpu")
