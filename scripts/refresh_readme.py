@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from matcoder.codebook.loader import default_codebook
-from matcoder.models.evaluation import as_codes, coded_by, evaluate, markdown, read_coded
+from matcoder.models.evaluation import _fmt, as_codes, coded_by, evaluate, markdown, read_coded
 from matcoder.models.registry import get_coder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,10 +31,6 @@ def rules_dev_table() -> str:
 
 HELD_OUT = ROOT / "models" / "eval" / "heldout.jsonl"
 HELD_OUT_LONG = ROOT / "models" / "eval" / "heldout_long.jsonl"
-
-
-def _fmt(x) -> str:
-    return "–" if x is None else f"{x:.2f}"
 
 
 def coder_comparison(path: Path = HELD_OUT) -> str:
