@@ -137,17 +137,17 @@ def cmd_codebook_schema(args) -> int:
 def cmd_code_excerpts(args) -> int:
     from matcoder.excerpt_io import code_jsonl
 
-    n_in, n_codes, problems = code_jsonl(Path(args.input), Path(args.output), args.coder, args.codebook,
-                                         explain=not args.no_evidence)
+    n_in, n_codes, problems, coder = code_jsonl(Path(args.input), Path(args.output), args.coder, args.codebook,
+                                                explain=not args.no_evidence)
     for problem in problems:
         print(f"matcoder: {args.input}: {problem}; left out", file=sys.stderr)
-    print(f"coded {n_in} excerpt(s): {n_codes} code(s) -> {args.output}"
+    print(f"coded {n_in} excerpt(s) with {coder}: {n_codes} code(s) -> {args.output}"
           + (f"; {len(problems)} bad line(s) left out" if problems else ""), file=sys.stderr)
     return EXIT_REJECTED if problems else 0
 
 
 def cmd_evaluate(args) -> int:
-    from matcoder.codebook.loader import load_codebook
+    from matcoder.codebook.loader import codebook_hash, load_codebook
     from matcoder.models.evaluation import as_codes, as_scores, coded_by, evaluate, markdown, read_coded, table
     from matcoder.models.registry import get_coder
 
@@ -180,16 +180,23 @@ def cmd_evaluate(args) -> int:
         if missing:
             raise UsageError(f"{args.gold}: gold line {missing[0]!r} has no text to code; pass --predictions")
         scores = {}
-        predicted = coded_by(get_coder(args.coder, book), gold, scores)
+        coder = get_coder(args.coder, book)
+        predicted = coded_by(coder, gold, scores)
     report = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids(), scores)
+    # what was scored: a file, or a coder named down to its artefact, reading and arithmetic
+    scored = f"predictions {args.predictions}" if args.predictions else f"coder {coder.identity}"
+    provenance = {"gold": args.gold, "scored": scored,
+                  "codebook": f"{book.name} {book.version} ({codebook_hash(book)[:12]})"}
     if args.predictions and report.missing_predictions:
         notes.append(f"{args.predictions}: {len(report.missing_predictions)} gold excerpt(s) have no line in it: "
                      "scored as no codes")
     _print_notes(notes)
     if args.format == "json":
-        print_json(report.to_json())
+        print_json({**provenance, **report.to_json()})
+    elif args.format == "markdown":
+        sys.stdout.write(markdown(report))
     else:
-        sys.stdout.write(markdown(report) if args.format == "markdown" else table(report))
+        sys.stdout.write("".join(f"{k}: {v}\n" for k, v in provenance.items()) + "\n" + table(report))
     return 0
 
 

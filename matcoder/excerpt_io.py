@@ -39,9 +39,10 @@ def suggestion_json(s: CodeSuggestion, explain: bool = True) -> dict:
 
 
 def code_jsonl(input_path: Path, output_path: Path, coder_name: str, codebook: str | None,
-               explain: bool = True) -> tuple[int, int, list[str]]:
+               explain: bool = True) -> tuple[int, int, list[str], str]:
     """Code the good lines of ``input_path`` into ``output_path`` (written whole or not at
-    all): (excerpts coded, codes given, problems of the lines left out)."""
+    all): (excerpts coded, codes given, problems of the lines left out, the coder's
+    identity: version, artefact, reading and arithmetic)."""
     excerpts, written_ids, problems = read_excerpts(input_path)
     coder = get_coder(coder_name, load_codebook(codebook))
     by_id: dict[str, list[dict]] = {e.id: [] for e in excerpts}
@@ -54,4 +55,4 @@ def code_jsonl(input_path: Path, output_path: Path, coder_name: str, codebook: s
             codes = sorted(by_id[e.id], key=lambda c: c["code"])
             fh.write(json.dumps({"id": written_ids[e.id], "codes": codes}, ensure_ascii=False) + "\n")
     tmp.replace(output_path)
-    return len(excerpts), len(suggestions), problems
+    return len(excerpts), len(suggestions), problems, coder.identity
