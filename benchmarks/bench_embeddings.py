@@ -180,8 +180,8 @@ def main() -> None:
                f"{e['raw_fp32_encode_per_s']}/s, cached {e['cached_stage_per_s']}/s", f"{result['peak_rss_mb']} MB")
         record("coders", "1000 excerpts, distinct sentences", "-", f"rules.v1 {result['coders_per_s']['rules.v1']}/s, "
                f"ensemble.v1 {result['coders_per_s']['ensemble.v1']}/s")
-        record(f"`matcoder run`, {x['coder'].split('+')[0]}{', bf16' if x['coder'].endswith('+bf16') else ''}", f"{x['excerpts']} excerpts in {x['interviews']} "
-               f"interviews", f"{x['wall_s']} s wall (incl. Prefect start)",
+        run_name = f"`matcoder run`, {x['coder'].split('+')[0]}" + (", bf16" if x["coder"].endswith("+bf16") else "")
+        record(run_name, f"{x['excerpts']} excerpts in {x['interviews']} interviews", f"{x['wall_s']} s wall (incl. Prefect start)",
                f"{round(x['excerpts'] / x['wall_s'], 1)}/s", f"{x['peak_rss_mb_child']} MB")
         curve = ", ".join(f"+{p['dev_items_added']}: {p['heldout']['all_micro_f1']} / "
                           f"{p['heldout_long']['all_micro_f1']}" for p in result["learning_curve"])

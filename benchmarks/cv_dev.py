@@ -57,6 +57,7 @@ def cross_validate(dev: Path, extra: list[Path], coder_name: str = "ensemble.v1"
     keys = list(lines)
     extra_items = [it for path in extra for it in gold_items(path, book)]
     lengths = [len((lines[k].text or "").split()) for k in keys]
+    group_of = {k: "long" if n >= LONG_WORDS else "short" for k, n in zip(keys, lengths)}
     gold: dict[str, dict] = {"short": {}, "long": {}}
     predicted: dict[str, dict] = {"short": {}, "long": {}}
     for seed in seeds:
@@ -66,9 +67,8 @@ def cross_validate(dev: Path, extra: list[Path], coder_name: str = "ensemble.v1"
             coder.fit([it for it, g in zip(items, fold) if g != f] + extra_items)
             test = {keys[i]: lines[keys[i]] for i in np.nonzero(fold == f)[0]}
             for key, codes in coded_by(coder, test).items():
-                group = "long" if len((test[key].text or "").split()) >= LONG_WORDS else "short"
-                gold[group][f"{seed}:{key}"] = as_codes(test[key])
-                predicted[group][f"{seed}:{key}"] = codes
+                gold[group_of[key]][f"{seed}:{key}"] = as_codes(test[key])
+                predicted[group_of[key]][f"{seed}:{key}"] = codes
     out = {}
     for group in ("short", "long"):
         report = evaluate(gold[group], predicted[group], book.ids())

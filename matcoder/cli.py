@@ -426,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        from matcoder.models.embedding.encoder import wanted_precision
+        from matcoder.models.embedding.precision import wanted_precision
 
         wanted_precision()  # a bad MATCODER_PRECISION is named before any work starts
         return args.func(args)

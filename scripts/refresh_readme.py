@@ -18,7 +18,7 @@ from matcoder.models.registry import get_coder
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT / "models" / "eval" / "dev.jsonl"
 # The tables are the same on every machine: float32 arithmetic, whatever the CPU offers
-# (``MATCODER_PRECISION``, read when the encoder first runs; models/embedding/encoder.py).
+# (``MATCODER_PRECISION``, read when the encoder first runs; models/embedding/precision.py).
 os.environ["MATCODER_PRECISION"] = "fp32"
 
 

@@ -370,10 +370,10 @@ def test_bf16_arithmetic_gives_the_float32_vectors_within_rounding_and_is_cached
     ("", True, "bf16"), ("auto", False, "fp32"), ("fp32", True, "fp32"), (" BF16 ", False, "bf16")])
 def test_the_precision_setting_resolves_for_the_machine(monkeypatch, setting, native, resolved):
     # Whether the CPU multiplies bfloat16 in hardware is patched: one machine cannot be both.
-    from matcoder.models.embedding import encoder as encoder_module
+    from matcoder.models.embedding import precision
 
     monkeypatch.setenv("MATCODER_PRECISION", setting)
-    monkeypatch.setattr(encoder_module, "native_bf16", lambda: native)
+    monkeypatch.setattr(precision, "native_bf16", lambda: native)
     assert Encoder(use_cache=False).precision == resolved
 
 

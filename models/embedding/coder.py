@@ -56,6 +56,7 @@ from matcoder.models.base import CodeSuggestion, Evidence, ExcerptInput
 from matcoder.models.embedding.classifier import (Artefact, TrainingItem, codebook_items, ensemble_keeps,
                                                   newest_compatible, train)
 from matcoder.models.embedding.encoder import Encoder
+from matcoder.models.embedding.precision import precision_tag
 from matcoder.models.embedding.roles import READING, embedding_text
 from matcoder.models.rules.coder import EXCERPT_SCOPE, RuleCoder
 
@@ -137,11 +138,11 @@ class EmbeddingCoder:
                 for i, k in found]
 
 
-def revision(version: str, artefact: Artefact, precision: str = "fp32") -> str:
+def revision(version: str, artefact: Artefact, precision: str) -> str:
     """What, besides the codebook, decides an embedding coder's codes: its version, the
     artefact, the revision of the text the embedding reads (``roles.READING``) and the
     encoder's arithmetic when it is not float32."""
-    return f"{version}+{artefact.id}+{READING}" + ("" if precision == "fp32" else f"+{precision}")
+    return f"{version}+{artefact.id}+{READING}{precision_tag(precision)}"
 
 
 def read_text(excerpt: ExcerptInput) -> str:

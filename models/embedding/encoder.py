@@ -3,11 +3,9 @@
 vector: the model's fingerprint (a hash of its files), the arithmetic it ran in, and
 the text's hash.
 
-Arithmetic (``MATCODER_PRECISION``): ``auto`` (default) runs the model under bfloat16
-autocast on a CPU that multiplies bfloat16 natively (AVX512-BF16 or AMX), where it is
-about 1.6 times as fast as float32 and its vectors sit at cosine 0.9999 or more to the
-float32 ones, and in float32 anywhere else (emulated bfloat16 would be slower);
-``fp32`` or ``bf16`` force one. The weights stay float32 either way, so artefacts
+Arithmetic (``MATCODER_PRECISION``, see ``precision.py``): bfloat16 autocast where the
+CPU has it in hardware is about 1.6 times as fast as float32, with vectors at cosine
+0.9999 or more to the float32 ones. The weights stay float32 either way, so artefacts
 serve both; the coders' revision names ``bf16`` so that codes made either way are
 told apart.
 """
@@ -23,10 +21,11 @@ from typing import Sequence
 import numpy as np
 
 from matcoder.errors import UsageError
+from matcoder.models.embedding import precision as arithmetic
+from matcoder.models.embedding.precision import PRECISIONS, precision_tag
 from matcoder.segment import sentence_spans
 
 MODEL_NAME = "all-MiniLM-L6-v2"
-PRECISIONS = ("fp32", "bf16")
 _FINGERPRINT_FILES = ("config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json",
                       "model.safetensors", "1_Pooling/config.json")
 
@@ -88,31 +87,6 @@ def offline_and_quiet() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # e.g. "Loading weights"
 
 
-def native_bf16() -> bool:
-    """Whether this CPU multiplies bfloat16 in hardware (AVX512-BF16 or AMX tiles)."""
-    import torch
-
-    cpu = getattr(torch, "cpu", None)
-    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
-    return any(bool(getattr(cpu, name, lambda: False)()) for name in checks)
-
-
-def wanted_precision() -> str:
-    """``MATCODER_PRECISION`` as set: auto (also when unset), fp32 or bf16."""
-    wanted = os.environ.get("MATCODER_PRECISION", "").strip().lower() or "auto"
-    if wanted != "auto" and wanted not in PRECISIONS:
-        raise UsageError(f"MATCODER_PRECISION={wanted!r}: use auto, {' or '.join(PRECISIONS)}")
-    return wanted
-
-
-def choose_precision() -> str:
-    """``MATCODER_PRECISION`` resolved for this machine."""
-    wanted = wanted_precision()
-    if wanted == "auto":
-        return "bf16" if native_bf16() else "fp32"
-    return wanted
-
-
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -135,12 +109,12 @@ class Encoder:
 
     @cached_property
     def precision(self) -> str:
-        return self._precision or choose_precision()
+        return self._precision or arithmetic.choose_precision()
 
     @property
     def cache_key(self) -> str:
         """The model identity plus the arithmetic: float32 and bfloat16 vectors are not mixed."""
-        return self.identity if self.precision == "fp32" else f"{self.identity}+{self.precision}"
+        return self.identity + precision_tag(self.precision)
 
     @cached_property
     def model(self):
