@@ -383,6 +383,11 @@ def test_a_bad_precision_setting_is_named_before_any_work(tmp_path: Path, monkey
     assert main(["code-excerpts", "--input", str(tmp_path / "in.jsonl"), "--output", str(tmp_path / "out.jsonl")]) == 2
     assert "MATCODER_PRECISION='fp16'" in capsys.readouterr().err
     assert not (tmp_path / "out.jsonl").exists()
+    # `run` would otherwise create and migrate the warehouse before its coder finds the setting
+    sample = Path(__file__).resolve().parent.parent / "transcripts_sample"
+    assert main(["run", str(sample), "--warehouse", str(tmp_path / "w.duckdb"), "--quiet"]) == 2
+    assert "MATCODER_PRECISION='fp16'" in capsys.readouterr().err
+    assert not (tmp_path / "w.duckdb").exists()
 
 
 def test_human_codings_become_training_items_by_majority():
