@@ -13,8 +13,9 @@ from matcoder.cli import main
 from matcoder.codebook.loader import DEFAULT_PATH, codebook_hash, default_codebook, parse_codebook
 from matcoder.models.base import ExcerptInput
 from matcoder.models.embedding.classifier import ArtefactError, newest_compatible
-from matcoder.models.embedding.coder import EmbeddingCoder, EnsembleCoder
+from matcoder.models.embedding.coder import POLICY, WORDS_PER_CODE, EmbeddingCoder, EnsembleCoder
 from matcoder.models.embedding.encoder import Encoder
+from matcoder.models.embedding.precision import precision_tag
 from matcoder.models.embedding.roles import READING
 from matcoder.training import human_items
 
@@ -114,6 +115,27 @@ def test_the_weight_classifier_sets_the_weight_when_confident_and_the_rule_cue_o
     artefact.weight_intercept[:] = 0.0  # unsure (p = 1/3 for each level): the rule's cue decides
     [services] = [s for s in EnsembleCoder(book, artefact).predict(text) if s.code == "area.shared_services"]
     assert services.weight == 3 and not any(e.rule.startswith("embed.v1 weight=") for e in services.evidence)
+
+
+def test_a_short_excerpt_keeps_one_ceo_behaviour_and_a_long_one_more():
+    """The density cap (policy 3a): with every CEO code's threshold at 0 both excerpts are
+    proposed all of them; the short one keeps the likeliest, the long one one more per
+    full WORDS_PER_CODE words; the areas are not capped."""
+    book = default_codebook()
+    artefact = _artefact_copy()
+    ceo = [k for k, c in enumerate(artefact.codes) if c.startswith("ceo.")]
+    areas = [k for k, c in enumerate(artefact.codes) if c.startswith("area.")]
+    artefact.threshold[ceo + areas] = 0.0
+    sentence = "I spend my weeks in our schools listening to heads and working out with them what to change next. "
+    short, long = ExcerptInput("s", sentence), ExcerptInput("l", sentence * 5)
+    coder = EnsembleCoder(book, artefact)
+    out = coder.predict([short, long])
+    kept = {e: [s.code for s in out if s.excerpt_id == e and s.code.startswith("ceo.")] for e in ("s", "l")}
+    _, P = coder.embed.scores([short])
+    assert kept["s"] == [artefact.codes[max(ceo, key=lambda k: P[0, k])]]
+    assert len(kept["l"]) == 1 + len(long.text.split()) // WORDS_PER_CODE < len(ceo)
+    assert sum(s.code.startswith("area.") for s in out if s.excerpt_id == "s") == len(areas)
+    assert coder.identity.endswith(f"+{POLICY}{precision_tag(coder.embed.encoder.precision)}")
 
 
 def test_an_excerpt_scope_rule_weight_is_dropped_when_the_excerpt_has_two_areas():
@@ -362,7 +384,7 @@ def test_bf16_arithmetic_gives_the_float32_vectors_within_rounding_and_is_cached
     assert not np.array_equal(a, b)  # the arithmetic did change
     assert (a * b).sum(axis=1).min() > 0.999
     book = default_codebook()
-    assert EnsembleCoder(book, encoder=bf16).revision.endswith(f"+{READING}+bf16")
+    assert EnsembleCoder(book, encoder=bf16).revision.endswith(f"+{READING}+{POLICY}+bf16")
     assert EmbeddingCoder(book, encoder=fp32).revision.endswith(f"+{READING}")
 
 
