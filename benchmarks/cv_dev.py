@@ -71,12 +71,13 @@ def cross_validate(dev: Path, extra: list[Path], coder_name: str = "ensemble.v1"
                 predicted[group_of[key]][f"{seed}:{key}"] = codes
     out = {}
     for group in ("short", "long"):
-        report = evaluate(gold[group], predicted[group], book.ids())
+        report = evaluate(gold[group], predicted[group], book.ids(), weighted=book.weighted_ids())
         w = report.weights
         out[group] = {"items": len(gold[group]) // len(seeds),
                       **{fam.family: round(fam.micro_f1 or 0.0, 3) for fam in report.families},
                       "weights": w.predicted_weighted, "weight_exact": round(w.exact or 0.0, 3),
-                      "weight_exact_over_gold": round(w.exact_over_gold or 0.0, 3)}
+                      "weight_exact_over_gold": round(w.exact_over_gold or 0.0, 3),
+                      "weight_with_empty": round(w.with_empty or 0.0, 3)}
     return out
 
 

@@ -155,5 +155,8 @@ class Codebook(Strict):
     def ids(self) -> list[str]:
         return [code.id for code in self.codes()]
 
+    def weighted_ids(self) -> list[str]:
+        return [c for c in self.ids() if self.is_weighted(c)]
+
     def weight_level(self, value: int) -> WeightLevel:
         return next(w for w in self.weights if w.value == value)

@@ -182,7 +182,7 @@ def cmd_evaluate(args) -> int:
         scores = {}
         coder = get_coder(args.coder, book)
         predicted = coded_by(coder, gold, scores)
-    report = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids(), scores)
+    report = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids(), scores, book.weighted_ids())
     # what was scored: a file, or a coder named down to its artefact, reading and arithmetic
     scored = f"predictions {args.predictions}" if args.predictions else f"coder {coder.identity}"
     provenance = {"gold": args.gold, "scored": scored,

@@ -256,6 +256,12 @@ class WeightScore:
     exact: float | None  # agreement among those with both weights
     exact_over_gold: float | None  # counting a missing predicted weight as disagreement
     quadratic_kappa: float | None
+    # weighted codes (areas) in both gold and predictions, whatever their weights, and the
+    # share whose weights agree with an empty weight counting as a value: the codebook
+    # leaves the weight empty when the excerpt does not show it, so a weight given there
+    # is a disagreement the two figures above do not see (None: weighted codes not given)
+    found: int | None = None
+    with_empty: float | None = None
 
 
 @dataclass
@@ -304,9 +310,11 @@ def calibration(gold: Mapping[str, Codes], scores: Mapping[str, Scores], family:
 
 
 def evaluate(gold: Mapping[str, Codes], predicted: Mapping[str, Codes], code_ids: Iterable[str],
-             scores: Mapping[str, Scores] | None = None) -> Report:
+             scores: Mapping[str, Scores] | None = None, weighted: Iterable[str] | None = None) -> Report:
     """Score predictions against gold over the gold excerpts (a missing prediction = no codes);
-    with the predictions' ``scores``, also their calibration, overall and per family."""
+    with the predictions' ``scores``, also their calibration, overall and per family; with
+    the ``weighted`` codes (those that carry a weight), also weight agreement counting an
+    empty weight as a value."""
     ids = sorted(gold)
     code_ids = list(code_ids)
     per_code: list[CodeScore] = []
@@ -337,6 +345,10 @@ def evaluate(gold: Mapping[str, Codes], predicted: Mapping[str, Codes], code_ids
     exact = sum(a == b for a, b in both)
     weights = WeightScore(gold_weighted, len(both), _ratio(exact, len(both)), _ratio(exact, gold_weighted),
                           quadratic_kappa(both))
+    if weighted is not None:
+        weighted = set(weighted)
+        found = [(gold[i][c], predicted[i][c]) for i in ids for c in gold[i] if c in weighted and c in predicted.get(i, {})]
+        weights.found, weights.with_empty = len(found), _ratio(sum(a == b for a, b in found), len(found))
     calibrated = None
     if scores is not None:
         calibrated = [calibration(gold, scores)] + [calibration(gold, scores, f.family) for f in families]
@@ -357,7 +369,9 @@ def markdown(report: Report) -> str:
     w = report.weights
     lines += ["", f"Weights: {w.gold_weighted} gold-weighted area codes also predicted; {w.predicted_weighted} "
               f"with a predicted weight; exact agreement {_fmt(w.exact)} (of those), {_fmt(w.exact_over_gold)} "
-              f"(counting a missing weight as wrong); quadratic-weighted kappa {_fmt(w.quadratic_kappa)}.", "",
+              f"(counting a missing weight as wrong); quadratic-weighted kappa {_fmt(w.quadratic_kappa)}"
+              + (f"; of all {w.found} area codes found, weights agree (an empty one counting as a value) "
+                 f"{_fmt(w.with_empty)}" if w.found is not None else "") + ".", "",
               "| code | support | predicted | precision | recall | F1 | kappa |", "|---|---:|---:|---:|---:|---:|---:|"]
     for s in report.codes:
         lines.append(f"| `{s.code}` | {s.support} | {s.predicted} | {_fmt(s.precision)} | {_fmt(s.recall)} | "
@@ -379,7 +393,8 @@ def table(report: Report) -> str:
                    f"{_fmt(f.micro_recall):>7}{_fmt(f.micro_f1):>7}{_fmt(f.macro_f1):>9}")
     w = report.weights
     out.append(f"weights: exact {_fmt(w.exact)} of {w.predicted_weighted} predicted, "
-               f"{_fmt(w.exact_over_gold)} of {w.gold_weighted} gold; quadratic kappa {_fmt(w.quadratic_kappa)}")
+               f"{_fmt(w.exact_over_gold)} of {w.gold_weighted} gold; quadratic kappa {_fmt(w.quadratic_kappa)}"
+               + (f"; with empty as a value {_fmt(w.with_empty)} of {w.found} found" if w.found is not None else ""))
     out.append(f"{'code':<38}{'sup':>5}{'pred':>6}{'P':>7}{'R':>7}{'F1':>7}{'kappa':>7}")
     for s in report.codes:
         out.append(f"{s.code:<38}{s.support:>5}{s.predicted:>6}{_fmt(s.precision):>7}{_fmt(s.recall):>7}"

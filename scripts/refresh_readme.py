@@ -26,7 +26,7 @@ def rules_dev_table() -> str:
     book = default_codebook()
     gold = read_coded(DEV_SET, book)
     predicted = coded_by(get_coder("rules.v1", book), gold)
-    return markdown(evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids()))
+    return markdown(evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids(), weighted=book.weighted_ids()))
 
 
 HELD_OUT = ROOT / "models" / "eval" / "heldout.jsonl"
@@ -41,19 +41,20 @@ def coder_comparison(path: Path = HELD_OUT) -> str:
     for name in ("rules.v1", "embed.v1", "ensemble.v1"):
         scores: dict = {}
         predicted = coded_by(get_coder(name, book), gold, scores)
-        reports[name] = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids(), scores)
+        reports[name] = evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids(), scores,
+                                book.weighted_ids())
     lines = ["| family | coder | micro P | micro R | micro F1 | macro F1 |", "|---|---|---:|---:|---:|---:|"]
     for i, family in enumerate(reports["rules.v1"].families):
         for name, r in reports.items():
             f = r.families[i]
             lines.append(f"| {family.family} (support {family.support}) | `{name}` | {_fmt(f.micro_precision)} | "
                          f"{_fmt(f.micro_recall)} | {_fmt(f.micro_f1)} | {_fmt(f.macro_f1)} |")
-    lines += ["", "| coder | weights predicted / gold-weighted codes found | exact agreement | quadratic kappa |",
-              "|---|---:|---:|---:|"]
+    lines += ["", "| coder | weights predicted / gold-weighted codes found | exact agreement | quadratic kappa "
+              "| area codes found | agreement, empty as a value |", "|---|---:|---:|---:|---:|---:|"]
     for name, r in reports.items():
         w = r.weights
         lines.append(f"| `{name}` | {w.predicted_weighted} / {w.gold_weighted} | {_fmt(w.exact)} | "
-                     f"{_fmt(w.quadratic_kappa)} |")
+                     f"{_fmt(w.quadratic_kappa)} | {w.found} | {_fmt(w.with_empty)} |")
     lines += ["", "| coder | codings | mean score | share right | Brier | calibration error (ECE) |",
               "|---|---:|---:|---:|---:|---:|"]
     for name, r in reports.items():

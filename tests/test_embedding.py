@@ -47,6 +47,8 @@ def test_train_writes_a_versioned_artefact_with_its_provenance(trained: Path):
     assert set(meta["rule_veto"]) == {"area", "breakpoint", "growth", "ceo"}
     assert all(v["veto"] == 0 for v in meta["rule_veto"].values())
     assert 0 < meta["local_weight"]["cv_exact"] <= 1  # the area-localised weight classifier was fitted too
+    # the shown classifier learns from every area example, the unweighted ones too
+    assert 0 < meta["shown"]["shown"] < meta["shown"]["items"] and 0.5 < meta["shown"]["cv_accuracy"] <= 1
     assert meta["calibration"] == {}  # no excerpts to fit score maps on: scores stay uncalibrated
 
 
@@ -246,6 +248,32 @@ def test_only_an_excerpt_coded_with_two_areas_is_split_into_sentences_for_its_we
                for c in ("area.shared_services", "area.curriculum_pedagogy"))
 
 
+def test_an_excerpt_that_does_not_show_who_holds_the_function_gets_no_learnt_weight():
+    """The shown classifier (policy 4): the codebook leaves the weight empty when the text
+    does not show who holds the function; a rule's cue still shows it."""
+    book = default_codebook()
+    artefact = _artefact_copy()
+    code = "area.workforce"
+    says_who = "We agreed a common pay policy together, but heads still appoint their own staff."
+    says_nothing = "Recruiting good maths teachers is the hardest thing we do."
+    X = Encoder().encode([says_who, says_nothing])
+    assert artefact.shown(X[0], code, len(says_who.split())) > 0.5 > artefact.shown(X[1], code, len(says_nothing.split()))
+
+    def services(intercept: float):
+        artefact.shown_intercept[:] = intercept
+        return next(s for s in EnsembleCoder(book, artefact).predict(ELEVEN) if s.code == "area.shared_services")
+
+    artefact.weight_coef[:] = 0.0
+    artefact.weight_intercept[:] = (6.0, 0.0, 0.0)  # the weight classifier is sure of "devolved"
+    shown = services(50.0)
+    assert shown.weight == 1 and any(e.rule.startswith("embed.v1 weight=1") for e in shown.evidence)
+    hidden = services(-50.0)  # no text shows a weight to the classifiers: the rule's cue ("centrally") decides
+    assert hidden.weight == 3 and not any(e.rule.startswith("embed.v1 weight=") for e in hidden.evidence)
+    alone = [s for s in EmbeddingCoder(book, artefact).predict(ELEVEN + [ExcerptInput("w", says_who)])
+             if s.code.startswith("area.")]  # the embedding coder has no rules to fall back on
+    assert alone and all(s.weight is None for s in alone)
+
+
 def test_an_artefact_without_the_localised_classifier_still_loads_and_weighs_whole_excerpts(tmp_path: Path):
     from matcoder.models.embedding.classifier import Artefact
 
@@ -253,7 +281,9 @@ def test_an_artefact_without_the_localised_classifier_still_loads_and_weighs_who
     assert artefact.has_local_weights and artefact.meta["local_weight"]["tau"] > 0
     again = Artefact.load(artefact.save(tmp_path / "new"))
     assert np.array_equal(again.local_coef, artefact.local_coef)
+    assert np.array_equal(again.shown_coef, artefact.shown_coef)
     artefact.local_coef = artefact.local_intercept = None  # as trained before the localised classifier
+    artefact.shown_coef = artefact.shown_intercept = None  # ... and before the shown classifier
     older = Artefact.load(artefact.save(tmp_path / "old"))
     encoder = SplitCountingEncoder()
     got = [s for s in EnsembleCoder(default_codebook(), older, encoder).predict(TWO_AREAS) if s.code.startswith("area.")]

@@ -44,6 +44,20 @@ def test_evaluate_counts_and_weight_agreement():
     assert (by["ceo.culture_values"].tp, by["ceo.culture_values"].predicted, by["ceo.culture_values"].support) == (0, 1, 1)
     assert by["area.governance"].precision == 1.0 and by["area.governance"].kappa == pytest.approx(1.0)
     assert r.weights.gold_weighted == 2 and r.weights.exact == 0.5
+    assert r.weights.found is None and r.weights.with_empty is None  # weighted codes not named
+
+
+def test_weight_agreement_counting_an_empty_weight_as_a_value():
+    """A weight given where the gold leaves it empty, or left empty where the gold has one,
+    is a disagreement; two empty weights agree. The other figures see none of that."""
+    gold = {"a": {"area.governance": None, "area.workforce": 2}, "b": {"area.governance": None},
+            "c": {"area.workforce": 3, "ceo.culture_values": None}, "d": {"area.governance": 1}}
+    pred = {"a": {"area.governance": 3, "area.workforce": 2}, "b": {"area.governance": None},
+            "c": {"area.workforce": None, "ceo.culture_values": None}, "d": {}}
+    codes = ["area.governance", "area.workforce", "ceo.culture_values"]
+    w = evaluate(gold, pred, codes, weighted=["area.governance", "area.workforce"]).weights
+    assert (w.found, w.with_empty) == (4, 0.5)  # d's governance was not found; a agrees on one of two, b, not c
+    assert (w.gold_weighted, w.predicted_weighted, w.exact, w.exact_over_gold) == (2, 1, 1.0, 0.5)
 
 
 def test_calibration_of_scores_by_hand():
@@ -146,6 +160,7 @@ def test_codes_of_families_the_codebook_lacks_and_weights_on_unweighted_codes_ar
     report = json.loads(captured.out)
     assert {f["family"]: f["micro_f1"] for f in report["families"]}["ceo"] == 1.0
     assert report["weights"]["exact"] == 1.0 and report["weights"]["gold_weighted"] == 1
+    assert (report["weights"]["found"], report["weights"]["with_empty"]) == (1, 1.0)
     items = gold_items(gold, default_codebook())
     assert [it.positives for it in items] == [{"ceo.outward_facing": None}, {"area.shared_services": 3}]
 

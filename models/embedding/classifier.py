@@ -10,6 +10,14 @@ on its own, averaged with weights ``exp((p_j - max p) / LOCAL_TAU)`` where ``p_j
 area classifier's probability for sentence ``j``, so the sentences that speak of the
 area dominate. The coders use it on excerpts coded with two or more areas.
 
+Before either, a *shown* classifier asks whether the excerpt shows who holds the area's
+function at all: the codebook leaves the weight empty when it does not, and a third of
+the coded areas in the gold files have none. The weight classifiers learn only from
+weighted mentions, so without it they give an unweighted mention its likeliest level
+(mostly 3, the commonest). It reads the excerpt's vector, the area and the log of the
+excerpt's length in words (a short excerpt shows the weight less often), and is trained
+on every area mention, weighted or not.
+
 Scores are calibrated (``fit_calibration``): a coding's score is the probability that a
 human coder applies the code, read off its embedding probability by a logistic (Platt)
 map fitted per family and source on the out-of-fold probabilities of the training
@@ -45,6 +53,7 @@ MIN_VETO_ITEMS = 40  # excerpts (not codebook examples) needed to choose a veto 
 # codes: 0.05, 0.1 and 0.2 within 0.01 of each other, a uniform average no better than
 # the whole excerpt's vector), not on the held-out sets.
 LOCAL_TAU = 0.1
+LOG_WORDS_CENTRE = 3.5  # log(33 words): centres the shown classifier's length input
 MIN_CALIBRATION = 20  # codings (with both outcomes among them) needed to fit a family's own score map
 
 
@@ -109,6 +118,12 @@ def whole_features(whole: np.ndarray, area_index: int, n_areas: int) -> np.ndarr
     return np.hstack([whole, onehot]).astype(np.float32)
 
 
+def shown_features(whole: np.ndarray, area_index: int, n_areas: int, words: int) -> np.ndarray:
+    """[excerpt vector, one-hot area, centred log word count]: what the shown classifier reads."""
+    length = np.float32(np.log(max(words, 1)) - LOG_WORDS_CENTRE)
+    return np.hstack([whole_features(whole, area_index, n_areas), [length]]).astype(np.float32)
+
+
 def local_features(sentences: np.ndarray, whole: np.ndarray, area_coef: np.ndarray, area_intercept: float,
                    area_index: int, n_areas: int) -> np.ndarray:
     """[span vector, excerpt vector, one-hot area]: the span is the excerpt's sentence
@@ -146,6 +161,8 @@ class Artefact:
     path: Path | None = None
     local_coef: np.ndarray | None = None  # (3, 2 * dim + n_area): area-localised weight classifier
     local_intercept: np.ndarray | None = None  # (3,)
+    shown_coef: np.ndarray | None = None  # (dim + n_area + 1,): does the excerpt show the area's weight
+    shown_intercept: np.ndarray | None = None  # (1,)
 
     @property
     def id(self) -> str:
@@ -177,6 +194,18 @@ class Artefact:
         return int(w[0]), float(p[0])
 
     @property
+    def has_shown(self) -> bool:
+        return self.shown_coef is not None
+
+    def shown(self, whole: np.ndarray, code: str, words: int) -> float:
+        """Probability that an excerpt (vector ``whole``, ``words`` long) shows the weight
+        of ``code``; 1 for an artefact trained before the shown classifier."""
+        if not self.has_shown:
+            return 1.0
+        features = shown_features(whole, self.area_codes.index(code), len(self.area_codes), words)
+        return float(_sigmoid(features @ self.shown_coef + self.shown_intercept[0]))
+
+    @property
     def has_local_weights(self) -> bool:
         return self.local_coef is not None
 
@@ -193,6 +222,8 @@ class Artefact:
         path = root / self.id
         path.mkdir(parents=True, exist_ok=True)
         local = {"local_coef": self.local_coef, "local_intercept": self.local_intercept} if self.has_local_weights else {}
+        if self.has_shown:
+            local.update(shown_coef=self.shown_coef, shown_intercept=self.shown_intercept)
         np.savez(path / "weights.npz", codes=np.array(self.codes), coef=self.coef, intercept=self.intercept,
                  threshold=self.threshold, area_codes=np.array(self.area_codes), weight_coef=self.weight_coef,
                  weight_intercept=self.weight_intercept, **local)
@@ -207,7 +238,8 @@ class Artefact:
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
         return cls([str(c) for c in arrays["codes"]], arrays["coef"], arrays["intercept"], arrays["threshold"],
                    [str(c) for c in arrays["area_codes"]], arrays["weight_coef"], arrays["weight_intercept"],
-                   meta, path, arrays.get("local_coef"), arrays.get("local_intercept"))
+                   meta, path, arrays.get("local_coef"), arrays.get("local_intercept"),
+                   arrays.get("shown_coef"), arrays.get("shown_intercept"))
 
 
 def newest_compatible(book_hash: str, model_identity: str, root: Path = ARTEFACTS_DIR) -> Artefact:
@@ -346,6 +378,21 @@ def _fit_weight_classifier(rows: list[np.ndarray], targets: list[int], folds: in
     return clf.coef_.astype(np.float32), clf.intercept_.astype(np.float32), round(float((oof == yw).mean()), 3)
 
 
+def _fit_shown_classifier(rows: list[np.ndarray], shown: list[bool], folds: int, c_value: float,
+                          seed: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """(coef, intercept, out-of-fold accuracy) of the shown classifier."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    Xs, ys = np.array(rows), np.array(shown, dtype=int)
+    clf = LogisticRegression(C=c_value, max_iter=3000)
+    cv = StratifiedKFold(n_splits=min(folds, int(np.bincount(ys, minlength=2).min())), shuffle=True,
+                         random_state=seed)
+    oof = cross_val_predict(clf, Xs, ys, cv=cv)
+    clf.fit(Xs, ys)
+    return clf.coef_[0].astype(np.float32), clf.intercept_.astype(np.float32), round(float((oof == ys).mean()), 3)
+
+
 def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.ndarray, model_identity: str,
           folds: int = 5, c_value: float = 8.0, seed: int = 0, rule_hits: np.ndarray | None = None,
           sentences: Sequence[np.ndarray] | None = None) -> Artefact:
@@ -385,6 +432,14 @@ def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.n
     weight_coef, weight_intercept, weight_cv = _fit_weight_classifier(
         [whole_features(X[i], area_codes.index(code), len(area_codes)) for i, code, _ in mentions],
         [w for _, _, w in mentions], folds, c_value, seed)
+    every_mention = [(i, code, w) for i, it in enumerate(items) for code, w in it.positives.items()
+                     if code in area_codes]
+    shown_targets = [w is not None for _, _, w in every_mention]
+    shown_coef = shown_intercept = None
+    if min(sum(shown_targets), len(shown_targets) - sum(shown_targets)) >= MIN_POSITIVES:
+        shown_coef, shown_intercept, shown_cv = _fit_shown_classifier(
+            [shown_features(X[i], area_codes.index(code), len(area_codes), len(items[i].text.split()))
+             for i, code, _ in every_mention], shown_targets, folds, c_value, seed)
     local_coef = local_intercept = None
     if sentences is not None:
         rows = []
@@ -405,10 +460,13 @@ def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.n
         "weight_cv_exact": weight_cv, "weight_items": len(mentions),
         "codes": metrics,
     }
+    if shown_coef is not None:
+        meta["shown"] = {"cv_accuracy": shown_cv, "items": len(every_mention), "shown": sum(shown_targets)}
     if local_coef is not None:
         meta["local_weight"] = {"tau": LOCAL_TAU, "cv_exact": local_cv}
     if rule_hits is not None:
         meta["rule_veto"] = choose_vetoes(book, items, oof_all, threshold, rule_hits)
         meta["calibration"] = fit_calibration(book, items, oof_all, threshold, rule_hits, meta["rule_veto"])
     return Artefact(codes, coef, intercept, threshold, area_codes, weight_coef, weight_intercept, meta,
-                    local_coef=local_coef, local_intercept=local_intercept)
+                    local_coef=local_coef, local_intercept=local_intercept, shown_coef=shown_coef,
+                    shown_intercept=shown_intercept)
