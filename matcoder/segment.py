@@ -4,7 +4,10 @@ Rule: an interviewee turn of at most ``max_words`` words is one excerpt. A longe
 is cut at sentence boundaries into parts of about ``target_words``: sentences are added
 to the current part until the next would take it past ``target_words``; a paragraph
 break closes a part that already has ``min_words``; a last part shorter than
-``min_words`` joins the one before. A single sentence is never cut.
+``min_words`` joins the one before. A sentence is cut only when it is longer than
+``max_words`` on its own, as unpunctuated speech is (automatic captions often have no
+full stops): into even runs of whole words, none over ``target_words``, so that no
+excerpt runs past what the embedding model reads (256 word pieces) unseen.
 
 Offsets are character offsets into the turn's NFC-normalised text; every excerpt is
 ``turn.text[start:end]``, has no leading or trailing white space, and the excerpts of a
@@ -77,10 +80,21 @@ def _words(text: str, span: Span) -> int:
     return len(text[span.start:span.end].split())
 
 
+def _runs(text: str, span: Span, max_words: int, target_words: int) -> list[Span]:
+    """``span`` as it is when it has at most ``max_words`` words; otherwise cut into
+    even runs of whole words of at most ``target_words`` each."""
+    words = [(span.start + m.start(), span.start + m.end()) for m in re.finditer(r"\S+", text[span.start:span.end])]
+    if len(words) <= max_words:
+        return [span]
+    size = -(-len(words) // -(-len(words) // target_words))  # even runs: ceil(n / ceil(n / target))
+    return [Span(words[j][0], words[min(j + size, len(words)) - 1][1]) for j in range(0, len(words), size)]
+
+
 def segment_turn(text: str, max_words: int = 180, target_words: int = 120,
                  min_words: int = 40) -> list[Span]:
     """Cut one answer into excerpt spans (see module docstring for the rule)."""
-    sentences = sentence_spans(text)
+    sentences = [(run, ends_paragraph and run.end == span.end) for span, ends_paragraph in sentence_spans(text)
+                 for run in _runs(text, span, max_words, target_words)]
     if not sentences:
         return []
     whole = Span(sentences[0][0].start, sentences[-1][0].end)

@@ -64,6 +64,19 @@ def test_short_answer_is_one_excerpt_and_long_answer_is_cut_at_sentence_boundari
         assert 40 <= len(piece.split()) <= 140
 
 
+def test_an_unpunctuated_answer_is_cut_between_words_into_even_runs():
+    """Automatic captions often have no full stops: a 440-word "sentence" would be one
+    excerpt, most of it past what the embedding model reads. It is cut between words."""
+    clause = "so we moved all the schools onto one finance system and the heads were worried at first"
+    text = " ".join([clause] * 25)  # 425 words, no punctuation
+    spans = segment_turn(text)
+    sizes = [len(text[s.start:s.end].split()) for s in spans]
+    assert sizes == [107, 107, 107, 104] and sum(sizes) == len(text.split())
+    assert covered_once(text, spans) and all(text[s.start:s.end] == text[s.start:s.end].strip() for s in spans)
+    punctuated = ". ".join([clause.capitalize()] * 25) + "."  # the same words in sentences: cut only between them
+    assert all(punctuated[s.start:s.end].endswith("first.") for s in segment_turn(punctuated))
+
+
 def test_abbreviations_and_paragraphs():
     text = "Dr. Smith joined us. We had e.g. three schools.\n\nThen we grew."
     spans = sentence_spans(text)
