@@ -347,7 +347,8 @@ def evaluate(gold: Mapping[str, Codes], predicted: Mapping[str, Codes], code_ids
                           quadratic_kappa(both))
     if weighted is not None:
         weighted = set(weighted)
-        found = [(gold[i][c], predicted[i][c]) for i in ids for c in gold[i] if c in weighted and c in predicted.get(i, {})]
+        found = [(gold[i][c], predicted[i][c]) for i in ids for c in gold[i]
+                 if c in weighted and c in predicted.get(i, {})]
         weights.found, weights.with_empty = len(found), _ratio(sum(a == b for a, b in found), len(found))
     calibrated = None
     if scores is not None:

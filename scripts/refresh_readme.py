@@ -26,7 +26,8 @@ def rules_dev_table() -> str:
     book = default_codebook()
     gold = read_coded(DEV_SET, book)
     predicted = coded_by(get_coder("rules.v1", book), gold)
-    return markdown(evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids(), weighted=book.weighted_ids()))
+    return markdown(evaluate({k: as_codes(v) for k, v in gold.items()}, predicted, book.ids(),
+                             weighted=book.weighted_ids()))
 
 
 HELD_OUT = ROOT / "models" / "eval" / "heldout.jsonl"

@@ -15,9 +15,8 @@ Ensemble policy, per excerpt and code:
    source ``embedding``;
 3a. code density: an excerpt keeps at most one code of each of the ``DENSITY_FAMILIES``
    (CEO behaviours, break points), plus one for every full ``WORDS_PER_CODE`` words of
-   its text, the ones the embedding
-   gives the highest probability, whether rule hits or not; stage codes, which only the
-   rules judge, are left alone. A short excerpt carries one point about the CEO or one
+   its text, the ones the embedding gives the highest probability, whether rule hits or
+   not; stage codes, which only the rules judge, are left alone. A short excerpt carries one point about the CEO or one
    break point far more often than two (4 of the dev set's 160 short items have two CEO
    codes, 2 have two break points), while both voices propose more: cross-validated on
    the dev set (three fold seeds pooled) the short answers' CEO micro-F1 went from 0.59
@@ -36,10 +35,10 @@ Ensemble policy, per excerpt and code:
    cross-validated on the dev set, took the short answers' agreement on area weights
    counting an empty weight as a value from 0.43 to 0.60 (before, 103 of 147 areas the
    gold leaves unweighted got a 3) and their exact agreement from 0.72 to 0.77, at 0.67
-   -> 0.66 counting a missing weight as wrong; long answers unchanged. On an excerpt coded with two or more areas the
-   classifier is the area-localised one (``classifier.local_features``: it reads the
-   sentences that speak of the area, so one answer can be centralised on the back office
-   and devolved on teaching; cross-validated on the long dev answers' area codes, weight
+   -> 0.66 counting a missing weight as wrong; long answers unchanged. On an excerpt
+   coded with two or more areas the weight classifier is the area-localised one
+   (``classifier.local_features``: it reads the sentences that speak of the area, so one
+   answer can be centralised on the back office and devolved on teaching; cross-validated on the long dev answers' area codes, weight
    agreement 0.54 -> 0.64, and 0.40 -> 0.56 on those with two or more areas); elsewhere,
    the whole-excerpt one. The classifier comes first because on long answers the
    rules were not written against (the ``dL`` items of ``models/eval/dev.jsonl``,
