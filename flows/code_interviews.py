@@ -127,15 +127,20 @@ def _ingest_one(path: Path, config: RunConfig, plan: Plan, staging: Staging, con
     outcome.new = state is None
     if state and state[0] == transcript.content_hash:
         same_coder = state[1] == plan.coder and state[2] == plan.book_hash
-        outcome.outcome = "unchanged" if same_coder else "recoded"
+        # the excerpts as this version cuts them: a changed segmentation rule recodes (and
+        # re-cuts) the interview rather than leaving its old excerpts in place
+        same_cut = same_coder and wl.excerpt_ids(con, transcript.interview_id) == {
+            e.excerpt_id for e in segment_transcript(transcript)}
+        outcome.outcome = "unchanged" if same_cut else "recoded"
     return outcome
 
 
 @task(name="ingest", **TASK)
 def ingest(paths: list[str], config: RunConfig, plan: Plan) -> list[FileOutcome]:
     """Read each transcript into the staging area or reject it with one line, and decide
-    what the load must do: unchanged transcript and coder, nothing; same transcript
-    with another coder or codebook, recode; otherwise load."""
+    what the load must do: unchanged transcript, coder and excerpts, nothing; same
+    transcript with another coder or codebook, or cut into other excerpts by a changed
+    segmentation rule, recode; otherwise load."""
     staging = Staging(Path(plan.staging))
     outcomes: list[FileOutcome] = []
     seen: dict[str, str] = {}

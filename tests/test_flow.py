@@ -167,6 +167,31 @@ def test_a_new_reading_of_the_text_recodes_unchanged_transcripts(capsys, round_d
                             "WHERE agent = 'ensemble'") == [(True,)]
 
 
+def test_a_changed_segmentation_rule_recuts_unchanged_transcripts(capsys, round_dir: Path, warehouse: Path,
+                                                                  monkeypatch):
+    """Same transcripts and coder, but this version cuts answers into other excerpts: the
+    warehouse gets the new excerpts rather than keeping the old ones as "unchanged"."""
+    import matcoder.segment as seg
+
+    code, first, _ = run(capsys, round_dir, warehouse)
+    assert code == 0 and len(first["files"]["loaded"]) == 3
+    before = table(warehouse, "SELECT count(*) FROM excerpts")[0][0]
+    finer = seg.segment_turn
+    monkeypatch.setattr(seg, "segment_turn", lambda text, *_: finer(text, max_words=20, target_words=12, min_words=4))
+    code, second, _ = run(capsys, round_dir, warehouse)
+    recut = sorted(second["files"]["loaded"] + second["files"]["recoded"])
+    assert code == 0 and recut and sorted(recut + second["files"]["unchanged"]) == ["alpha.txt", "beta.vtt", "gamma.srt"]
+    from matcoder.ingest.reader import read_transcript
+    from matcoder.ingest.speakers import RoleConfig
+
+    now = {e.excerpt_id for f in round_dir.iterdir() if f.name in first["files"]["loaded"]
+           for e in seg.segment_transcript(read_transcript(f, RoleConfig()))}
+    assert {i for (i,) in table(warehouse, "SELECT excerpt_id FROM excerpts")} == now  # every one as now cut
+    assert table(warehouse, "SELECT count(*) FROM excerpts")[0][0] > before
+    code, third, _ = run(capsys, round_dir, warehouse)  # the same rule again: nothing to do
+    assert code == 0 and sorted(third["files"]["unchanged"]) == ["alpha.txt", "beta.vtt", "gamma.srt"]
+
+
 def test_a_run_in_other_arithmetic_recodes_rather_than_mixes(capsys, round_dir: Path, warehouse: Path,
                                                             monkeypatch):
     """Codes made from float32 vectors are not kept beside a bfloat16 run's: the coder's
