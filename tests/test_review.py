@@ -210,9 +210,11 @@ def test_push_annotate_pull_agreement(ls, round_wh, capsys):
                                                                               "second.reviewer@example.org"}
     fam = {f["family"]: f for f in report["model_vs_reviewers"]["families"]}
     assert fam["area"]["support"] >= 1 and fam["area"]["tp"] <= fam["area"]["predicted"]
+    weights = report["model_vs_reviewers"]["weights"]
+    assert weights["found"] == fam["area"]["tp"] and (weights["with_empty"] is None) == (weights["found"] == 0)
     assert report["reviewer_vs_reviewer"]["excerpts"] == 1
     code, out, _ = cli(capsys, "review", "agreement", "--warehouse", wh)
-    assert "model vs reviewers" in out and "reviewer vs reviewer" in out
+    assert "model vs reviewers" in out and "reviewer vs reviewer" in out and "with an empty weight" in out
 
 
 def test_interrupted_push_resumes_and_a_new_model_version_refreshes_predictions(ls, round_wh, capsys, tmp_path):

@@ -66,7 +66,7 @@ def report(con, book: Codebook, sample: str = "all") -> dict:
                  "reviewers": {r: len(v) for r, v in sorted(reviewers.items())}}
     if not reviewed:
         return out
-    vs = evaluate(consensus, model, ids)
+    vs = evaluate(consensus, model, ids, weighted=book.weighted_ids())
     out["model_vs_reviewers"] = vs.to_json()
     out["model_vs_each_reviewer"] = {
         r: {f.family: f.micro_f1 for f in evaluate(codes, model, ids).families} for r, codes in reviewers.items()}

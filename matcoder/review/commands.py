@@ -115,7 +115,8 @@ def agreement_table(out: dict) -> str:
                          f"{_fmt(f['micro_recall']):>7}{_fmt(f['micro_f1']):>7}")
         w = vs["weights"]
         lines.append(f"  weights: exact {_fmt(w['exact'])} of {w['predicted_weighted']}, quadratic kappa "
-                     f"{_fmt(w['quadratic_kappa'])}")
+                     f"{_fmt(w['quadratic_kappa'])}; with an empty weight as a value {_fmt(w['with_empty'])} "
+                     f"of {w['found']} area codes both gave")
     rr = out.get("reviewer_vs_reviewer")
     if rr:
         lines.append(f"reviewer vs reviewer ({rr['excerpts']} excerpts with two or more reviewers):")
