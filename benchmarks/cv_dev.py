@@ -30,6 +30,7 @@ from results import record  # noqa: E402
 from matcoder.codebook.loader import default_codebook  # noqa: E402
 from matcoder.models.embedding.encoder import Encoder  # noqa: E402
 from matcoder.models.evaluation import as_codes, coded_by, evaluate, read_coded  # noqa: E402
+from matcoder.segment import word_count  # noqa: E402
 from matcoder.training import gold_items  # noqa: E402
 
 LONG_WORDS = 60
@@ -56,7 +57,7 @@ def cross_validate(dev: Path, extra: list[Path], coder_name: str = "ensemble.v1"
     items = gold_items(dev, book)  # one per line, in the file's order
     keys = list(lines)
     extra_items = [it for path in extra for it in gold_items(path, book)]
-    lengths = [len((lines[k].text or "").split()) for k in keys]
+    lengths = [word_count(lines[k].text or "") for k in keys]
     group_of = {k: "long" if n >= LONG_WORDS else "short" for k, n in zip(keys, lengths)}
     gold: dict[str, dict] = {"short": {}, "long": {}}
     predicted: dict[str, dict] = {"short": {}, "long": {}}

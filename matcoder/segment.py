@@ -76,8 +76,13 @@ def sentence_spans(text: str) -> list[tuple[Span, bool]]:
     return spans
 
 
+def word_count(text: str) -> int:
+    """Words as every length rule here counts them: runs of non-space characters."""
+    return len(text.split())
+
+
 def _words(text: str, span: Span) -> int:
-    return len(text[span.start:span.end].split())
+    return word_count(text[span.start:span.end])
 
 
 def _runs(text: str, span: Span, max_words: int, target_words: int) -> list[Span]:

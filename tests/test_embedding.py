@@ -257,7 +257,7 @@ def test_an_excerpt_that_does_not_show_who_holds_the_function_gets_no_learnt_wei
     says_who = "We agreed a common pay policy together, but heads still appoint their own staff."
     says_nothing = "Recruiting good maths teachers is the hardest thing we do."
     X = Encoder().encode([says_who, says_nothing])
-    shown = [artefact.shown(x, code, len(text.split())) for x, text in zip(X, (says_who, says_nothing))]
+    shown = [artefact.shown(x, code, text) for x, text in zip(X, (says_who, says_nothing))]
     assert shown[0] > 0.5 > shown[1]
 
     def services(intercept: float):

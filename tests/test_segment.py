@@ -65,7 +65,7 @@ def test_short_answer_is_one_excerpt_and_long_answer_is_cut_at_sentence_boundari
 
 
 def test_an_unpunctuated_answer_is_cut_between_words_into_even_runs():
-    """Automatic captions often have no full stops: a 440-word "sentence" would be one
+    """Automatic captions often have no full stops: a 425-word "sentence" would be one
     excerpt, most of it past what the embedding model reads. It is cut between words."""
     clause = "so we moved all the schools onto one finance system and the heads were worried at first"
     text = " ".join([clause] * 25)  # 425 words, no punctuation

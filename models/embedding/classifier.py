@@ -42,6 +42,7 @@ import numpy as np
 
 from matcoder.codebook.schema import Codebook
 from matcoder.errors import MatcoderError
+from matcoder.segment import word_count
 
 ARTEFACTS_DIR = Path(__file__).resolve().parent.parent / "artefacts" / "embed.v1"
 MIN_POSITIVES = 4
@@ -118,9 +119,10 @@ def whole_features(whole: np.ndarray, area_index: int, n_areas: int) -> np.ndarr
     return np.hstack([whole, onehot]).astype(np.float32)
 
 
-def shown_features(whole: np.ndarray, area_index: int, n_areas: int, words: int) -> np.ndarray:
-    """[excerpt vector, one-hot area, centred log word count]: what the shown classifier reads."""
-    length = np.float32(np.log(max(words, 1)) - LOG_WORDS_CENTRE)
+def shown_features(whole: np.ndarray, area_index: int, n_areas: int, text: str) -> np.ndarray:
+    """[excerpt vector, one-hot area, centred log word count of ``text``]: what the shown
+    classifier reads."""
+    length = np.float32(np.log(max(word_count(text), 1)) - LOG_WORDS_CENTRE)
     return np.hstack([whole_features(whole, area_index, n_areas), [length]]).astype(np.float32)
 
 
@@ -197,12 +199,12 @@ class Artefact:
     def has_shown(self) -> bool:
         return self.shown_coef is not None
 
-    def shown(self, whole: np.ndarray, code: str, words: int) -> float:
-        """Probability that an excerpt (vector ``whole``, ``words`` long) shows the weight
+    def shown(self, whole: np.ndarray, code: str, text: str) -> float:
+        """Probability that an excerpt (its ``text``, its vector ``whole``) shows the weight
         of ``code``; 1 for an artefact trained before the shown classifier."""
         if not self.has_shown:
             return 1.0
-        features = shown_features(whole, self.area_codes.index(code), len(self.area_codes), words)
+        features = shown_features(whole, self.area_codes.index(code), len(self.area_codes), text)
         return float(_sigmoid(features @ self.shown_coef + self.shown_intercept[0]))
 
     @property
@@ -427,18 +429,17 @@ def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.n
         coef[k], intercept[k] = clf.coef_[0], clf.intercept_[0]
         metrics[code] = {"positives": n_pos, "threshold": float(threshold[k]), "cv": cv_scores}
     area_codes = [c for c in codes if book.is_weighted(c)]
-    mentions = [(i, code, w) for i, it in enumerate(items) for code, w in it.positives.items()
-                if w is not None and code in area_codes]
+    every_mention = [(i, code, w) for i, it in enumerate(items) for code, w in it.positives.items()
+                     if code in area_codes]
+    mentions = [m for m in every_mention if m[2] is not None]  # the weight classifiers learn levels
     weight_coef, weight_intercept, weight_cv = _fit_weight_classifier(
         [whole_features(X[i], area_codes.index(code), len(area_codes)) for i, code, _ in mentions],
         [w for _, _, w in mentions], folds, c_value, seed)
-    every_mention = [(i, code, w) for i, it in enumerate(items) for code, w in it.positives.items()
-                     if code in area_codes]
     shown_targets = [w is not None for _, _, w in every_mention]
     shown_coef = shown_intercept = None
     if min(sum(shown_targets), len(shown_targets) - sum(shown_targets)) >= MIN_POSITIVES:
         shown_coef, shown_intercept, shown_cv = _fit_shown_classifier(
-            [shown_features(X[i], area_codes.index(code), len(area_codes), len(items[i].text.split()))
+            [shown_features(X[i], area_codes.index(code), len(area_codes), items[i].text)
              for i, code, _ in every_mention], shown_targets, folds, c_value, seed)
     local_coef = local_intercept = None
     if sentences is not None:

@@ -16,9 +16,10 @@ Ensemble policy, per excerpt and code:
 3a. code density: an excerpt keeps at most one code of each of the ``DENSITY_FAMILIES``
    (CEO behaviours, break points), plus one for every full ``WORDS_PER_CODE`` words of
    its text, the ones the embedding gives the highest probability, whether rule hits or
-   not; stage codes, which only the rules judge, are left alone. A short excerpt carries one point about the CEO or one
-   break point far more often than two (4 of the dev set's 160 short items have two CEO
-   codes, 2 have two break points), while both voices propose more: cross-validated on
+   not; stage codes, which only the rules judge, are left alone. A short excerpt carries
+   one point about the CEO or one break point far more often than two (4 of the dev
+   set's 160 short items have two CEO codes, 2 have two break points), while both voices
+   propose more: cross-validated on
    the dev set (three fold seeds pooled) the short answers' CEO micro-F1 went from 0.59
    to 0.61 and break points' from 0.64 to 0.66, the long answers' unchanged. 45 words
    per code was chosen there against 30 (CEO 0.60), 40 (0.61) and 60 (long answers'
@@ -38,8 +39,8 @@ Ensemble policy, per excerpt and code:
    -> 0.66 counting a missing weight as wrong; long answers unchanged. On an excerpt
    coded with two or more areas the weight classifier is the area-localised one
    (``classifier.local_features``: it reads the sentences that speak of the area, so one
-   answer can be centralised on the back office and devolved on teaching; cross-validated on the long dev answers' area codes, weight
-   agreement 0.54 -> 0.64, and 0.40 -> 0.56 on those with two or more areas); elsewhere,
+   answer can be centralised on the back office and devolved on teaching; cross-validated
+   on the long dev answers' area codes, weight agreement 0.54 -> 0.64, and 0.40 -> 0.56 on those with two or more areas); elsewhere,
    the whole-excerpt one. The classifier comes first because on long answers the
    rules were not written against (the ``dL`` items of ``models/eval/dev.jsonl``,
    cross-validated) its weights agreed with the coder more often than the rules' (0.62
@@ -79,6 +80,7 @@ from matcoder.models.embedding.encoder import Encoder
 from matcoder.models.embedding.precision import precision_tag
 from matcoder.models.embedding.roles import READING, embedding_text
 from matcoder.models.rules.coder import EXCERPT_SCOPE, RuleCoder
+from matcoder.segment import word_count
 
 WEIGHT_MIN_PROB = 0.5
 SHOWN_MIN_PROB = 0.5
@@ -149,7 +151,7 @@ class EmbeddingCoder:
                     w, p = a.local_weight(sentences[i], X[i], code)
                 else:
                     w, p = a.weight(X[i], code)
-                shown = a.shown(X[i], code, len(excerpts[i].text.split())) >= SHOWN_MIN_PROB
+                shown = a.shown(X[i], code, excerpts[i].text) >= SHOWN_MIN_PROB
                 out[i, code] = (w if shown and p >= WEIGHT_MIN_PROB else None), p
         return out
 
@@ -281,7 +283,7 @@ class EnsembleCoder:
                 ranked.setdefault((i, family), []).append(k)
         dropped = set()
         for (i, _), ks in ranked.items():
-            allowance = 1 + len(excerpts[i].text.split()) // WORDS_PER_CODE
+            allowance = 1 + word_count(excerpts[i].text) // WORDS_PER_CODE
             dropped.update((i, k) for k in sorted(ks, key=lambda k: -P[i, k])[allowance:])
         return [row for row in kept if (row[0], row[1]) not in dropped]
 
