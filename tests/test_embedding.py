@@ -47,6 +47,7 @@ def test_train_writes_a_versioned_artefact_with_its_provenance(trained: Path):
     assert set(meta["rule_veto"]) == {"area", "breakpoint", "growth", "ceo"}
     assert all(v["veto"] == 0 for v in meta["rule_veto"].values())
     assert 0 < meta["local_weight"]["cv_exact"] <= 1  # the area-localised weight classifier was fitted too
+    assert meta["weight_cues"] is True  # both weight classifiers read the rules' weight cues
     # the shown classifier learns from every area example, the unweighted ones too
     assert 0 < meta["shown"]["shown"] < meta["shown"]["items"] and 0.5 < meta["shown"]["cv_accuracy"] <= 1
     assert meta["calibration"] == {}  # no excerpts to fit score maps on: scores stay uncalibrated
@@ -275,6 +276,28 @@ def test_an_excerpt_that_does_not_show_who_holds_the_function_gets_no_learnt_wei
     assert alone and all(s.weight is None for s in alone)
 
 
+def test_the_weight_classifiers_read_the_rules_weight_cues():
+    """Policy 4: the weight classifiers read, besides the vectors, the summed scores of the
+    rules' weight cues per level (``cue_profile``); a cue moves the verdict to its level."""
+    from matcoder.models.embedding.classifier import cue_profile
+    from matcoder.models.rules.coder import RuleCoder
+
+    artefact, rules, code = _artefact_copy(), RuleCoder(default_codebook()), "area.curriculum_pedagogy"
+    assert artefact.reads_cues
+    texts = {1: "Each school chooses its own phonics scheme.",
+             2: "The heads agreed the phonics scheme together.",
+             3: "The phonics scheme is non-negotiable in every school."}
+    X = Encoder().encode(list(texts.values()))
+    for (level, text), x in zip(texts.items(), X):
+        cues = cue_profile(rules.weight_cues(text))
+        assert cues.argmax() == level - 1 and cues.max() > 0, text
+        cued, p_cued = artefact.weight(x, code, cues)
+        _, p_bare = artefact.weight(x, code, np.zeros(3, dtype=np.float32))
+        assert cued == level and p_cued > p_bare, text
+    with pytest.raises(ValueError, match="pass cues"):  # trained with cues, it cannot weigh without them
+        artefact.weight(X[0], code)
+
+
 def test_an_artefact_without_the_localised_classifier_still_loads_and_weighs_whole_excerpts(tmp_path: Path):
     from matcoder.models.embedding.classifier import Artefact
 
@@ -289,7 +312,8 @@ def test_an_artefact_without_the_localised_classifier_still_loads_and_weighs_who
     encoder = SplitCountingEncoder()
     got = [s for s in EnsembleCoder(default_codebook(), older, encoder).predict(TWO_AREAS) if s.code.startswith("area.")]
     assert not older.has_local_weights and encoder.split == [] and len(got) >= 2
-    assert all(s.weight is not None for s in got)
+    weighed = {s.code for s in got if any(e.rule.startswith("embed.v1 weight=") for e in s.evidence)}
+    assert {"area.shared_services", "area.curriculum_pedagogy"} <= weighed  # by the whole-excerpt classifier
 
 
 def test_rule_vetoes_are_chosen_on_excerpts_by_cross_validation():

@@ -10,6 +10,11 @@ on its own, averaged with weights ``exp((p_j - max p) / LOCAL_TAU)`` where ``p_j
 area classifier's probability for sentence ``j``, so the sentences that speak of the
 area dominate. The coders use it on excerpts coded with two or more areas.
 
+Both also read the rules' weight cues (``cue_profile``: per level, the summed scores of
+the codebook's weight cues found anywhere in the excerpt, such as "non-negotiable" or
+"their own"), so that the explicit wording of who holds a function is learnt with the
+weight it goes with instead of being left to a vector dominated by the excerpt's topic.
+
 Before either, a *shown* classifier asks whether the excerpt shows who holds the area's
 function at all: the codebook leaves the weight empty when it does not, and a third of
 the coded areas in the gold files have none. The weight classifiers learn only from
@@ -55,6 +60,7 @@ MIN_VETO_ITEMS = 40  # excerpts (not codebook examples) needed to choose a veto 
 # the whole excerpt's vector), not on the held-out sets.
 LOCAL_TAU = 0.1
 LOG_WORDS_CENTRE = 3.5  # log(33 words): centres the shown classifier's length input
+CUE_CAP = 2.0  # summed weight-cue scores per level, capped (see cue_profile)
 MIN_CALIBRATION = 20  # codings (with both outcomes among them) needed to fit a family's own score map
 
 
@@ -112,11 +118,22 @@ def _softmax_verdict(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return p.argmax(axis=1) + 1, p.max(axis=1)
 
 
-def whole_features(whole: np.ndarray, area_index: int, n_areas: int) -> np.ndarray:
-    """[excerpt vector, one-hot area]: what the whole-excerpt weight classifier reads."""
+def whole_features(whole: np.ndarray, area_index: int, n_areas: int, cues: np.ndarray | None = None) -> np.ndarray:
+    """[excerpt vector, one-hot area, the weight cues' profile when given (``cue_profile``)]:
+    what the whole-excerpt weight classifier reads."""
     onehot = np.zeros(n_areas, dtype=np.float32)
     onehot[area_index] = 1.0
-    return np.hstack([whole, onehot]).astype(np.float32)
+    return np.hstack([whole, onehot] + ([] if cues is None else [cues])).astype(np.float32)
+
+
+def cue_profile(cues: Sequence[tuple[int, float]]) -> np.ndarray:
+    """What the weight classifiers read of the rules' weight cues in a text (``RuleCoder.
+    weight_cues``: level, pattern score): per level the summed cue scores, capped at
+    ``CUE_CAP``."""
+    out = np.zeros(3, dtype=np.float32)
+    for level, score in cues:
+        out[level - 1] = min(out[level - 1] + score, CUE_CAP)
+    return out
 
 
 def shown_features(whole: np.ndarray, area_index: int, n_areas: int, text: str) -> np.ndarray:
@@ -127,14 +144,14 @@ def shown_features(whole: np.ndarray, area_index: int, n_areas: int, text: str) 
 
 
 def local_features(sentences: np.ndarray, whole: np.ndarray, area_coef: np.ndarray, area_intercept: float,
-                   area_index: int, n_areas: int) -> np.ndarray:
-    """[span vector, excerpt vector, one-hot area]: the span is the excerpt's sentence
+                   area_index: int, n_areas: int, cues: np.ndarray | None = None) -> np.ndarray:
+    """[span vector, excerpt vector, one-hot area, cue profile when given]: the span is the excerpt's sentence
     vectors averaged with weights that favour the sentences the area classifier
     (``area_coef``, ``area_intercept``) finds most about the area (see ``LOCAL_TAU``)."""
     p = _sigmoid(sentences @ area_coef + area_intercept)
     attention = np.exp((p - p.max()) / LOCAL_TAU)
     span = attention @ sentences
-    return np.hstack([span / np.linalg.norm(span), whole_features(whole, area_index, n_areas)]).astype(np.float32)
+    return np.hstack([span / np.linalg.norm(span), whole_features(whole, area_index, n_areas, cues)]).astype(np.float32)
 
 
 def _best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, dict]:
@@ -188,10 +205,21 @@ class Artefact:
     def probabilities(self, X: np.ndarray) -> np.ndarray:
         return _sigmoid(X @ self.coef.T + self.intercept)
 
-    def weight(self, whole: np.ndarray, code: str) -> tuple[int, float]:
+    @property
+    def reads_cues(self) -> bool:
+        """Whether the weight classifiers read the weight cues' profile (``cue_profile``)."""
+        return bool(self.meta.get("weight_cues"))
+
+    def _cues(self, cues: np.ndarray | None) -> np.ndarray | None:
+        if self.reads_cues and cues is None:
+            raise ValueError(f"artefact {self.id} weighs with the weight cues' profile: pass cues")
+        return cues if self.reads_cues else None
+
+    def weight(self, whole: np.ndarray, code: str, cues: np.ndarray | None = None) -> tuple[int, float]:
         """(weight 1-3, its probability) for ``code`` on one excerpt from the whole-excerpt
-        classifier: ``whole`` is the excerpt's vector."""
-        features = whole_features(whole, self.area_codes.index(code), len(self.area_codes))
+        classifier: ``whole`` is the excerpt's vector, ``cues`` its weight cues' profile
+        (``cue_profile``; needed when the artefact ``reads_cues``)."""
+        features = whole_features(whole, self.area_codes.index(code), len(self.area_codes), self._cues(cues))
         w, p = _softmax_verdict(features[None, :] @ self.weight_coef.T + self.weight_intercept)
         return int(w[0]), float(p[0])
 
@@ -211,12 +239,14 @@ class Artefact:
     def has_local_weights(self) -> bool:
         return self.local_coef is not None
 
-    def local_weight(self, sentences: np.ndarray, whole: np.ndarray, code: str) -> tuple[int, float]:
+    def local_weight(self, sentences: np.ndarray, whole: np.ndarray, code: str,
+                     cues: np.ndarray | None = None) -> tuple[int, float]:
         """(weight 1-3, its probability) for ``code`` on one excerpt from the area-localised
-        classifier: ``sentences`` are its sentences' vectors, ``whole`` the excerpt's."""
+        classifier: ``sentences`` are its sentences' vectors, ``whole`` the excerpt's,
+        ``cues`` as for ``weight``."""
         k = self.codes.index(code)
         features = local_features(sentences, whole, self.coef[k], self.intercept[k],
-                                  self.area_codes.index(code), len(self.area_codes))
+                                  self.area_codes.index(code), len(self.area_codes), self._cues(cues))
         w, p = _softmax_verdict(features[None, :] @ self.local_coef.T + self.local_intercept)
         return int(w[0]), float(p[0])
 
@@ -397,7 +427,7 @@ def _fit_shown_classifier(rows: list[np.ndarray], shown: list[bool], folds: int,
 
 def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.ndarray, model_identity: str,
           folds: int = 5, c_value: float = 8.0, seed: int = 0, rule_hits: np.ndarray | None = None,
-          sentences: Sequence[np.ndarray] | None = None) -> Artefact:
+          sentences: Sequence[np.ndarray] | None = None, cues: Sequence[np.ndarray] | None = None) -> Artefact:
     """Fit per-code classifiers (thresholds from out-of-fold probabilities) and the weight
     model; with ``rule_hits`` (items x codes, the rule coder's verdicts) also choose the
     ensemble's rule vetoes from the same out-of-fold probabilities; with ``sentences``
@@ -433,7 +463,8 @@ def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.n
                      if code in area_codes]
     mentions = [m for m in every_mention if m[2] is not None]  # the weight classifiers learn levels
     weight_coef, weight_intercept, weight_cv = _fit_weight_classifier(
-        [whole_features(X[i], area_codes.index(code), len(area_codes)) for i, code, _ in mentions],
+        [whole_features(X[i], area_codes.index(code), len(area_codes), None if cues is None else cues[i])
+         for i, code, _ in mentions],
         [w for _, _, w in mentions], folds, c_value, seed)
     shown_targets = [w is not None for _, _, w in every_mention]
     shown_coef = shown_intercept = None
@@ -447,7 +478,7 @@ def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.n
         for i, code, _ in mentions:
             k = codes.index(code)
             rows.append(local_features(sentences[i], X[i], coef[k], intercept[k], area_codes.index(code),
-                                       len(area_codes)))
+                                       len(area_codes), None if cues is None else cues[i]))
         local_coef, local_intercept, local_cv = _fit_weight_classifier(rows, [w for _, _, w in mentions], folds,
                                                                        c_value, seed)
     created = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -461,6 +492,8 @@ def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.n
         "weight_cv_exact": weight_cv, "weight_items": len(mentions),
         "codes": metrics,
     }
+    if cues is not None:
+        meta["weight_cues"] = True
     if shown_coef is not None:
         meta["shown"] = {"cv_accuracy": shown_cv, "items": len(every_mention), "shown": sum(shown_targets)}
     if local_coef is not None:

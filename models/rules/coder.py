@@ -145,6 +145,13 @@ class RuleCoder:
             out.extend(self._code_doc(excerpt, Analysed(excerpt.text), asked))
         return out
 
+    def weight_cues(self, text: str) -> list[tuple[int, float]]:
+        """Every weight cue in ``text`` (nested ones dropped) as (level 1-3, pattern score):
+        what the embedding coder's weight classifiers read of the rules."""
+        self.build()
+        hits = self._outermost([h for h in self._hits(Analysed(text)) if h.rule.kind == "weight"])
+        return [(int(h.rule.target), h.rule.score) for h in hits]
+
     def _question_codes(self, question: str) -> frozenset[str]:
         """Codes whose patterns the interviewer's question matches (its topic)."""
         return frozenset(h.rule.target for h in self._hits(Analysed(question)) if h.rule.kind == "code")
