@@ -126,9 +126,18 @@ class EmbeddingCoder:
         self._artefact = train(self.codebook, codebook_hash(self.codebook), all_items, self.encoder.encode(texts),
                                self.encoder.identity, rule_hits=rule_verdicts(self.codebook, all_items),
                                sentences=self.encoder.encode_sentences(texts),
-                               cues=weight_cue_profiles(self.codebook, [it.text for it in all_items]))
+                               cues=self.cue_profiles([it.text for it in all_items]))
         self._artefact.meta["precision"] = self.encoder.precision  # the arithmetic its vectors were made in
         self.__dict__.pop("artefact", None)
+
+    @cached_property
+    def _rules(self) -> RuleCoder:
+        return RuleCoder(self.codebook).build()
+
+    def cue_profiles(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Each text's weight cues' profile (``classifier.cue_profile``): what the weight
+        classifiers read of the rules."""
+        return [cue_profile(self._rules.weight_cues(t)) for t in texts]
 
     def scores(self, excerpts: Sequence[ExcerptInput]) -> tuple[np.ndarray, np.ndarray]:
         """(embeddings, per-code probabilities) for the excerpts."""
@@ -150,9 +159,8 @@ class EmbeddingCoder:
                 areas.setdefault(i, []).append(code)
         several = [i for i, codes in areas.items() if len(codes) >= 2] if a.has_local_weights else []
         sentences = dict(zip(several, self.encoder.encode_sentences([read_text(excerpts[i]) for i in several])))
-        rows = list(areas)
-        cues = dict(zip(rows, weight_cue_profiles(self.codebook, [excerpts[i].text for i in rows])
-                        if a.reads_cues else [None] * len(rows)))
+        cues = (dict(zip(areas, self.cue_profiles([excerpts[i].text for i in areas]))) if a.reads_cues
+                else dict.fromkeys(areas))
         out = {}
         for i, codes in areas.items():
             for code in codes:
@@ -198,13 +206,6 @@ def rule_verdicts(book: Codebook, items: Sequence[TrainingItem]) -> np.ndarray:
     for s in found:
         hits[int(s.excerpt_id), codes[s.code]] = True
     return hits
-
-
-def weight_cue_profiles(book: Codebook, texts: Sequence[str]) -> list[np.ndarray]:
-    """Each text's weight cues' profile (``classifier.cue_profile``): what the weight
-    classifiers read of the rules."""
-    rules = RuleCoder(book)
-    return [cue_profile(rules.weight_cues(t)) for t in texts]
 
 
 def _score(calibrated: float | None, uncalibrated: float) -> float:
