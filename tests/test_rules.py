@@ -35,6 +35,13 @@ def test_weight_is_empty_without_a_cue_and_shared_cues_give_two(coder):
         "area.shared_services"] == 2
 
 
+def test_typographic_apostrophes_and_hyphens_match_as_plain_ones(coder):
+    plain = "We've one finance system now - it's non-negotiable for every school."
+    for typeset in ("We\u2019ve one finance system now \u2013 it\u2019s non\u2011negotiable for every school.",
+                    "We\u2019ve one finance system now \u2013 it\u2019s non\u2010negotiable for every school."):
+        assert codes(coder, typeset) == codes(coder, plain) == {"area.shared_services": 3}
+
+
 @pytest.mark.parametrize("text,stages", [
     ("We are a trust of eleven academies in one county.", {"growth.established"}),
     ("Going from four to nine schools in two years changed everything.", {"growth.starter", "growth.established"}),

@@ -29,6 +29,10 @@ _SEP = "\x01"
 _GAP_UNIT = rf"(?: (?![.!?…]{_SEP})[^ ]+)"
 
 _CACHE: dict[str, str] = {}
+# Word processors' and reports' forms matched as the patterns' plain ones: the curly
+# apostrophe, the hyphen and the non-breaking hyphen ("non‑negotiable").
+_TYPOGRAPHIC = str.maketrans({"’": "'", "\u2010": "-", "\u2011": "-"})
+_TYPOGRAPHIC_CHARS = "’\u2010\u2011"
 
 
 @lru_cache(maxsize=1)
@@ -62,8 +66,8 @@ class Analysed:
         self.ends = [b for _, b in spans]
         self.words = words = [text[a:b] for a, b in spans]
         lowers = [w.lower() for w in words]
-        if "’" in text:
-            lowers = [w.replace("’", "'") for w in lowers]
+        if any(c in text for c in _TYPOGRAPHIC_CHARS):
+            lowers = [w.translate(_TYPOGRAPHIC) for w in lowers]
         self.lowers = lowers
         cache = _CACHE
         self.norms = norms = [cache.get(w) or lemma(w) for w in lowers]
