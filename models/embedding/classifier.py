@@ -145,9 +145,10 @@ def shown_features(whole: np.ndarray, area_index: int, n_areas: int, text: str) 
 
 def local_features(sentences: np.ndarray, whole: np.ndarray, area_coef: np.ndarray, area_intercept: float,
                    area_index: int, n_areas: int, cues: np.ndarray | None = None) -> np.ndarray:
-    """[span vector, excerpt vector, one-hot area, cue profile when given]: the span is the excerpt's sentence
-    vectors averaged with weights that favour the sentences the area classifier
-    (``area_coef``, ``area_intercept``) finds most about the area (see ``LOCAL_TAU``)."""
+    """[span vector, excerpt vector, one-hot area, cue profile when given]: the span is the
+    excerpt's sentence vectors averaged with weights that favour the sentences the area
+    classifier (``area_coef``, ``area_intercept``) finds most about the area (see
+    ``LOCAL_TAU``)."""
     p = _sigmoid(sentences @ area_coef + area_intercept)
     attention = np.exp((p - p.max()) / LOCAL_TAU)
     span = attention @ sentences
@@ -431,7 +432,8 @@ def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.n
     """Fit per-code classifiers (thresholds from out-of-fold probabilities) and the weight
     model; with ``rule_hits`` (items x codes, the rule coder's verdicts) also choose the
     ensemble's rule vetoes from the same out-of-fold probabilities; with ``sentences``
-    (per item, its sentences' vectors) also fit the area-localised weight classifier."""
+    (per item, its sentences' vectors) also fit the area-localised weight classifier; with
+    ``cues`` (per item, ``cue_profile``) the weight classifiers also read the weight cues."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
