@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from matcoder.cli import main
+from matcoder.models.rules.patterns import MATCHING
 from test_codebook import SPEC_IDS
 
 MATCODER = [sys.executable, "-m", "matcoder.cli"]
@@ -98,7 +99,7 @@ def test_code_excerpts_leaves_out_bad_lines_naming_each_and_codes_the_rest(capsy
                     "line 5: duplicate id 'a'", "line 6: Input should be a valid dictionary"):
         assert f"in.jsonl: {message}" in err
     assert "5 bad line(s) left out" in err
-    assert "coded 2 excerpt(s) with rules.v1:" in err  # which coder (for ensemble.v1 down to its artefact)
+    assert f"coded 2 excerpt(s) with rules.v1+{MATCHING}:" in err  # which coder (for ensemble.v1 down to its artefact)
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [line["id"] for line in lines] == ["a", "e"]
     assert "area.shared_services" in {c["code"] for c in lines[0]["codes"]}
@@ -119,7 +120,7 @@ def test_numeric_ids_come_back_as_written_and_match_gold_ids(capsys, tmp_path: P
     assert report["missing_predictions"] == [] and report["weights"]["exact"] == 1.0
     assert report["scored"] == f"predictions {out}" and report["gold"] == str(gold)
     assert main(["evaluate", "--gold", str(gold), "--coder", "rules.v1", "--format", "table"]) == 0
-    assert capsys.readouterr().out.startswith(f"gold: {gold}\nscored: coder rules.v1\ncodebook: ")
+    assert capsys.readouterr().out.startswith(f"gold: {gold}\nscored: coder rules.v1+{MATCHING}\ncodebook: ")
     gold.write_text(gold.read_text(encoding="utf-8") + json.dumps({"id": 29, "text": "x", "codes": []}) + "\n",
                     encoding="utf-8")
     out.write_text(out.read_text(encoding="utf-8") + json.dumps({"id": 30, "codes": []}) + "\n", encoding="utf-8")

@@ -17,6 +17,7 @@ from matcoder.models.embedding.coder import POLICY, WORDS_PER_CODE, EmbeddingCod
 from matcoder.models.embedding.encoder import Encoder
 from matcoder.models.embedding.precision import precision_tag
 from matcoder.models.embedding.roles import READING
+from matcoder.models.rules.patterns import MATCHING
 from matcoder.training import human_items
 
 
@@ -439,8 +440,8 @@ def test_bf16_arithmetic_gives_the_float32_vectors_within_rounding_and_is_cached
     assert not np.array_equal(a, b)  # the arithmetic did change
     assert (a * b).sum(axis=1).min() > 0.999
     book = default_codebook()
-    assert EnsembleCoder(book, encoder=bf16).revision.endswith(f"+{READING}+{POLICY}+bf16")
-    assert EmbeddingCoder(book, encoder=fp32).revision.endswith(f"+{READING}")
+    assert EnsembleCoder(book, encoder=bf16).revision.endswith(f"+{READING}+{MATCHING}+{POLICY}+bf16")
+    assert EmbeddingCoder(book, encoder=fp32).revision.endswith(f"+{READING}+{MATCHING}")
 
 
 @pytest.mark.parametrize("setting, native, resolved", [

@@ -150,15 +150,18 @@ def test_a_codebook_change_recodes_without_reloading_transcripts(capsys, round_d
     assert table(warehouse, "SELECT DISTINCT codebook_hash FROM codings") == [(summary["codebook_hash"],)]
 
 
+@pytest.mark.parametrize("revision", ["READING", "MATCHING"])
 def test_a_new_reading_of_the_text_recodes_unchanged_transcripts(capsys, round_dir: Path, warehouse: Path,
-                                                                 monkeypatch):
+                                                                 monkeypatch, revision: str):
     """Same transcripts, codebook and artefact, but the embedding reads the text another
-    way (``roles.READING``): its codings could differ, so they are not kept as they were."""
+    way (``roles.READING``), or the rules, whose weight cues it also reads, match it
+    another way (``patterns.MATCHING``): its codings could differ, so they are not kept
+    as they were."""
     import matcoder.models.embedding.coder as coder
 
     code, first, _ = run(capsys, round_dir, warehouse)
     assert code == 0 and len(first["files"]["loaded"]) == 3
-    monkeypatch.setattr(coder, "READING", "read-next")
+    monkeypatch.setattr(coder, revision, "read-next")
     code, second, _ = run(capsys, round_dir, warehouse)
     assert code == 0 and sorted(second["files"]["recoded"]) == ["alpha.txt", "beta.vtt", "gamma.srt"]
     assert table(warehouse, "SELECT DISTINCT coder FROM interviews") == [(second["coder"],)]

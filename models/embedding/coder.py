@@ -85,6 +85,7 @@ from matcoder.models.embedding.encoder import Encoder
 from matcoder.models.embedding.precision import precision_tag
 from matcoder.models.embedding.roles import READING, embedding_text
 from matcoder.models.rules.coder import EXCERPT_SCOPE, RuleCoder
+from matcoder.models.rules.patterns import MATCHING
 from matcoder.segment import word_count
 
 WEIGHT_MIN_PROB = 0.5
@@ -185,10 +186,12 @@ class EmbeddingCoder:
 
 def revision(version: str, artefact: Artefact, precision: str, policy: str = "") -> str:
     """What, besides the codebook, decides an embedding coder's codes: its version, the
-    artefact, the revision of the text the embedding reads (``roles.READING``), the
-    ensemble's policy revision when given, and the encoder's arithmetic when it is not
-    float32."""
-    return f"{version}+{artefact.id}+{READING}{f'+{policy}' if policy else ''}{precision_tag(precision)}"
+    artefact, the revision of the text the embedding reads (``roles.READING``), that of
+    the rules' matching (``patterns.MATCHING``: the weight classifiers read the rules'
+    cues), the ensemble's policy revision when given, and the encoder's arithmetic when it
+    is not float32."""
+    return (f"{version}+{artefact.id}+{READING}+{MATCHING}{f'+{policy}' if policy else ''}"
+            f"{precision_tag(precision)}")
 
 
 def read_text(excerpt: ExcerptInput) -> str:

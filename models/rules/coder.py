@@ -31,7 +31,7 @@ from typing import Sequence
 from matcoder.codebook.schema import Codebook, Pattern, PatternSpec
 from matcoder.models.base import CodeSuggestion, Evidence, ExcerptInput
 from matcoder.models.rules.growth import school_counts
-from matcoder.models.rules.patterns import Analysed, PatternIndex, compile_pattern
+from matcoder.models.rules.patterns import MATCHING, Analysed, PatternIndex, compile_pattern
 
 COUNT_SCORE = 0.9
 EXCERPT_SCOPE = "(excerpt scope)"  # marks a weight taken from a cue outside the area's sentences
@@ -100,7 +100,7 @@ class RuleCoder:
 
     @property
     def identity(self) -> str:
-        return f"{self.name}.{self.version}"
+        return f"{self.name}.{self.version}+{MATCHING}"
 
     def fit(self, examples=()) -> None:
         """Rules are written, not trained: nothing to fit (kept for the shared protocol)."""

@@ -29,6 +29,10 @@ _SEP = "\x01"
 _GAP_UNIT = rf"(?: (?![.!?…]{_SEP})[^ ]+)"
 
 _CACHE: dict[str, str] = {}
+# Revision of how a text is matched against the patterns, part of the identity of every
+# coder that reads the rules, so a warehouse coded under an earlier one is recoded on
+# the next run. match2: typeset hyphens match as plain ones (see _TYPOGRAPHIC).
+MATCHING = "match2"
 # Word processors' and reports' forms matched as the patterns' plain ones: the curly
 # apostrophe, the hyphen and the non-breaking hyphen ("non‑negotiable").
 _TYPOGRAPHIC = str.maketrans({"’": "'", "\u2010": "-", "\u2011": "-"})
