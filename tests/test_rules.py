@@ -84,7 +84,7 @@ def test_ceo_behaviours_from_first_person_statements(coder):
 def test_evidence_spans_are_exact_slices_and_name_the_rule(coder):
     text = "Safeguarding is audited centrally in every school. The heads agreed together on uniform."
     for s in coder.predict([ExcerptInput("e1", text)]):
-        assert s.source == "rules" and s.agent == "rules" and s.agent_version == "v1"
+        assert s.source == "rules" and s.agent == "rules" and s.agent_version == "v1+match2"
         assert 0 < s.score <= 1 and s.evidence
         for e in s.evidence:
             assert text[e.start:e.end] == e.text

@@ -99,8 +99,14 @@ class RuleCoder:
         self._codes = {code.id: code for code in codebook.codes()}
 
     @property
+    def revision(self) -> str:
+        """What, besides the codebook, decides the rules' codes: their version and the
+        revision of how text is matched (``patterns.MATCHING``)."""
+        return f"{self.version}+{MATCHING}"
+
+    @property
     def identity(self) -> str:
-        return f"{self.name}.{self.version}+{MATCHING}"
+        return f"{self.name}.{self.revision}"
 
     def fit(self, examples=()) -> None:
         """Rules are written, not trained: nothing to fit (kept for the shared protocol)."""
@@ -180,7 +186,7 @@ class RuleCoder:
 
     def _suggest(self, excerpt: ExcerptInput, code: str, weight: int | None, score: float,
                  evidence: list[Evidence]) -> CodeSuggestion:
-        return CodeSuggestion(excerpt.id, code, weight, round(score, 4), "rules", self.name, self.version,
+        return CodeSuggestion(excerpt.id, code, weight, round(score, 4), "rules", self.name, self.revision,
                               tuple(evidence))
 
     def _code_doc(self, excerpt: ExcerptInput, doc: Analysed, asked: frozenset[str]) -> list[CodeSuggestion]:
