@@ -397,33 +397,20 @@ def fit_calibration(book: Codebook, items: Sequence[TrainingItem], oof: np.ndarr
     return out
 
 
-def _fit_weight_classifier(rows: list[np.ndarray], targets: list[int], folds: int, c_value: float,
-                           seed: int) -> tuple[np.ndarray, np.ndarray, float]:
-    """(coef, intercept, out-of-fold exact agreement) of a 3-class weight classifier."""
+def _fit_logistic(rows: list[np.ndarray], targets: list[int], folds: int, c_value: float,
+                  seed: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """(coef, intercept, out-of-fold accuracy) of a logistic regression on ``rows``: the
+    3-class weight classifiers (levels 1-3) and the binary shown classifier."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    Xw, yw = np.array(rows), np.array(targets)
+    X, y = np.array(rows), np.array(targets, dtype=int)
     clf = LogisticRegression(C=c_value, max_iter=3000)
-    cv = StratifiedKFold(n_splits=min(folds, int(np.bincount(yw)[1:].min())), shuffle=True, random_state=seed)
-    oof = cross_val_predict(clf, Xw, yw, cv=cv)
-    clf.fit(Xw, yw)
-    return clf.coef_.astype(np.float32), clf.intercept_.astype(np.float32), round(float((oof == yw).mean()), 3)
-
-
-def _fit_shown_classifier(rows: list[np.ndarray], shown: list[bool], folds: int, c_value: float,
-                          seed: int) -> tuple[np.ndarray, np.ndarray, float]:
-    """(coef, intercept, out-of-fold accuracy) of the shown classifier."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
-    Xs, ys = np.array(rows), np.array(shown, dtype=int)
-    clf = LogisticRegression(C=c_value, max_iter=3000)
-    cv = StratifiedKFold(n_splits=min(folds, int(np.bincount(ys, minlength=2).min())), shuffle=True,
-                         random_state=seed)
-    oof = cross_val_predict(clf, Xs, ys, cv=cv)
-    clf.fit(Xs, ys)
-    return clf.coef_[0].astype(np.float32), clf.intercept_.astype(np.float32), round(float((oof == ys).mean()), 3)
+    smallest = int(np.unique(y, return_counts=True)[1].min())
+    cv = StratifiedKFold(n_splits=min(folds, smallest), shuffle=True, random_state=seed)
+    oof = cross_val_predict(clf, X, y, cv=cv)
+    clf.fit(X, y)
+    return clf.coef_.astype(np.float32), clf.intercept_.astype(np.float32), round(float((oof == y).mean()), 3)
 
 
 def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.ndarray, model_identity: str,
@@ -464,16 +451,17 @@ def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.n
     every_mention = [(i, code, w) for i, it in enumerate(items) for code, w in it.positives.items()
                      if code in area_codes]
     mentions = [m for m in every_mention if m[2] is not None]  # the weight classifiers learn levels
-    weight_coef, weight_intercept, weight_cv = _fit_weight_classifier(
+    weight_coef, weight_intercept, weight_cv = _fit_logistic(
         [whole_features(X[i], area_codes.index(code), len(area_codes), None if cues is None else cues[i])
          for i, code, _ in mentions],
         [w for _, _, w in mentions], folds, c_value, seed)
     shown_targets = [w is not None for _, _, w in every_mention]
     shown_coef = shown_intercept = None
     if min(sum(shown_targets), len(shown_targets) - sum(shown_targets)) >= MIN_POSITIVES:
-        shown_coef, shown_intercept, shown_cv = _fit_shown_classifier(
+        shown_coef, shown_intercept, shown_cv = _fit_logistic(
             [shown_features(X[i], area_codes.index(code), len(area_codes), items[i].text)
              for i, code, _ in every_mention], shown_targets, folds, c_value, seed)
+        shown_coef = shown_coef[0]  # binary: one row of coefficients
     local_coef = local_intercept = None
     if sentences is not None:
         rows = []
@@ -481,8 +469,8 @@ def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.n
             k = codes.index(code)
             rows.append(local_features(sentences[i], X[i], coef[k], intercept[k], area_codes.index(code),
                                        len(area_codes), None if cues is None else cues[i]))
-        local_coef, local_intercept, local_cv = _fit_weight_classifier(rows, [w for _, _, w in mentions], folds,
-                                                                       c_value, seed)
+        local_coef, local_intercept, local_cv = _fit_logistic(rows, [w for _, _, w in mentions], folds, c_value,
+                                                              seed)
     created = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     t_hash = training_hash(items)
     meta = {

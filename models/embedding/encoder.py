@@ -21,8 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from matcoder.errors import UsageError
-from matcoder.models.embedding import precision as arithmetic
-from matcoder.models.embedding.precision import PRECISIONS, precision_tag
+from matcoder.models.embedding.precision import PRECISIONS, choose_precision, precision_tag
 from matcoder.segment import sentence_spans
 
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -109,7 +108,7 @@ class Encoder:
 
     @cached_property
     def precision(self) -> str:
-        return self._precision or arithmetic.choose_precision()
+        return self._precision or choose_precision()
 
     @property
     def cache_key(self) -> str:

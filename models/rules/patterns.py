@@ -36,7 +36,7 @@ MATCHING = "match2"
 # Word processors' and reports' forms matched as the patterns' plain ones: the curly
 # apostrophe, the hyphen and the non-breaking hyphen ("non‑negotiable").
 _TYPOGRAPHIC = str.maketrans({"’": "'", "\u2010": "-", "\u2011": "-"})
-_TYPOGRAPHIC_CHARS = "’\u2010\u2011"
+_TYPOGRAPHIC_CHARS = frozenset(map(chr, _TYPOGRAPHIC))
 
 
 @lru_cache(maxsize=1)
@@ -49,7 +49,7 @@ def _table() -> dict[str, str]:
 
 def lemma(word: str) -> str:
     """Lookup lemma of the lower-cased word ('Academies' -> 'academy')."""
-    lower = word.casefold().replace("’", "'")
+    lower = word.casefold().translate(_TYPOGRAPHIC)
     found = _CACHE.get(lower)
     if found is None:
         found = _CACHE[lower] = _table().get(lower, lower).casefold()
