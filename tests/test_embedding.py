@@ -121,6 +121,20 @@ def test_the_weight_classifier_sets_the_weight_when_confident_and_the_rule_cue_o
     assert services.weight == 3 and not any(e.rule.startswith("embed.v1 weight=") for e in services.evidence)
 
 
+def test_a_weight_the_classifier_doubts_flags_its_coding_for_review():
+    book = default_codebook()
+    artefact, text = _artefact_copy(), ELEVEN
+    artefact.weight_coef[:] = 0.0
+    artefact.weight_intercept[:] = (6.0, 0.0, 0.0)  # sure of "devolved": p 0.995
+    [sure] = [s for s in EnsembleCoder(book, artefact).predict(text) if s.code == "area.shared_services"]
+    artefact.weight_intercept[:] = (0.9, 0.0, 0.0)  # still "devolved", at p 0.55
+    [unsure] = [s for s in EnsembleCoder(book, artefact).predict(text) if s.code == "area.shared_services"]
+    assert sure.weight == unsure.weight == 1
+    assert any(e.rule.startswith("embed.v1 weight=1 p=0.55") for e in unsure.evidence)
+    assert not sure.needs_review and unsure.needs_review
+    assert unsure.score == sure.score  # the code itself is as sure as before
+
+
 def test_a_short_excerpt_keeps_one_ceo_behaviour_and_a_long_one_more():
     """The density cap (policy 3a): with every CEO code's threshold at 0 both excerpts are
     proposed all of them; the short one keeps the likeliest, the long one one more per

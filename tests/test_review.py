@@ -213,8 +213,24 @@ def test_push_annotate_pull_agreement(ls, round_wh, capsys):
     weights = report["model_vs_reviewers"]["weights"]
     assert weights["found"] == fam["area"]["tp"] and (weights["with_empty"] is None) == (weights["found"] == 0)
     assert report["reviewer_vs_reviewer"]["excerpts"] == 1
+    # the review flags: every model coding on the three reviewed excerpts, flagged or not, and
+    # the ones the consensus kept as proposed; the rejected excerpt's are kept by nobody
+    reviewed = [eid[ACCEPTED], eid[CORRECTED], eid[REJECTED]]
+    model_rows = q(round_wh, "SELECT excerpt_id, code_id, weight, needs_review FROM codings "
+                             "WHERE source <> 'human' AND list_contains(?, excerpt_id)", [reviewed])
+    consensus = {(e, c): w for e, c, w in q(round_wh, "SELECT excerpt_id, code_id, weight FROM effective_codings "
+                                                      "WHERE basis = 'human'")}
+    flags = report["review_flags"]
+    for name, flagged in (("flagged", True), ("unflagged", False)):
+        mine = [(e, c, w) for e, c, w, f in model_rows if bool(f) == flagged]
+        kept = [(e, c) for e, c, w in mine if (e, c) in consensus and consensus[e, c] == w]
+        assert flags[name]["codings"] == len(mine) and flags[name]["kept"] == len(kept)
+        assert all(e != eid[REJECTED] for e, _ in kept)
+    assert flags["flagged"]["codings"] + flags["unflagged"]["codings"] == len(model_rows) > 0
+    assert flags["unflagged"]["kept"] + flags["flagged"]["kept"] >= 1  # the accepted excerpt's codes
     code, out, _ = cli(capsys, "review", "agreement", "--warehouse", wh)
     assert "model vs reviewers" in out and "reviewer vs reviewer" in out and "with an empty weight" in out
+    assert "kept as proposed: flagged" in out
 
 
 def test_interrupted_push_resumes_and_a_new_model_version_refreshes_predictions(ls, round_wh, capsys, tmp_path):

@@ -7,7 +7,11 @@ model agree, on the excerpts reviewers have coded (skipped tasks excluded).
   quadratic-weighted kappa; and against each reviewer separately (family micro-F1);
 - reviewer vs reviewer: Krippendorff's alpha per code and family over all reviewers
   (and the model as one more coder), weight alpha (interval), and pairwise Cohen's
-  kappa per family over the excerpts both reviewers coded.
+  kappa per family over the excerpts both reviewers coded;
+- review flags: the model's codings on reviewed excerpts, those it flagged
+  ``needs_review`` and the others apart, and the share of each the reviewers kept as
+  proposed (their consensus has the code with the same weight, or both none): where
+  flags work, the flagged ones are kept less often.
 ``sample="random"`` restricts everything to excerpts pushed by the ``random``
 strategy: the unbiased estimate (``uncertain`` pushes hard cases on purpose).
 """
@@ -55,6 +59,22 @@ def _pairwise_kappa(a: dict[str, Codes], b: dict[str, Codes], book: Codebook) ->
     return out
 
 
+def _flags_kept(con, consensus: dict[str, Codes]) -> dict:
+    """Per flag (``flagged``, ``unflagged``): the model's codings on the reviewed excerpts
+    and how many the reviewers' consensus kept as proposed, code and weight."""
+    out = {"flagged": {"codings": 0, "kept": 0}, "unflagged": {"codings": 0, "kept": 0}}
+    for excerpt_id, code, weight, flagged in con.execute(
+            "SELECT excerpt_id, code_id, weight, coalesce(needs_review, false) FROM codings "
+            "WHERE source <> 'human'").fetchall():
+        if excerpt_id in consensus:
+            tally = out["flagged" if flagged else "unflagged"]
+            tally["codings"] += 1
+            tally["kept"] += code in consensus[excerpt_id] and consensus[excerpt_id][code] == weight
+    for tally in out.values():
+        tally["kept_share"] = tally["kept"] / tally["codings"] if tally["codings"] else None
+    return out
+
+
 def report(con, book: Codebook, sample: str = "all") -> dict:
     reviewers = reviewer_codes(con, sample)
     reviewed = set().union(*[set(v) for v in reviewers.values()]) if reviewers else set()
@@ -68,6 +88,7 @@ def report(con, book: Codebook, sample: str = "all") -> dict:
         return out
     vs = evaluate(consensus, model, ids, weighted=book.weighted_ids())
     out["model_vs_reviewers"] = vs.to_json()
+    out["review_flags"] = _flags_kept(con, consensus)
     out["model_vs_each_reviewer"] = {
         r: {f.family: f.micro_f1 for f in evaluate(codes, model, ids).families} for r, codes in reviewers.items()}
     if len(reviewers) >= 2:

@@ -117,6 +117,9 @@ def agreement_table(out: dict) -> str:
         lines.append(f"  weights: exact {_fmt(w['exact'])} of {w['predicted_weighted']}, quadratic kappa "
                      f"{_fmt(w['quadratic_kappa'])}; with an empty weight as a value {_fmt(w['with_empty'])} "
                      f"of {w['found']} area codes both gave")
+        flags = out["review_flags"]
+        lines.append("  kept as proposed: " + "; ".join(
+            f"{name} {_fmt(t['kept_share'])} of {t['codings']}" for name, t in flags.items()))
     rr = out.get("reviewer_vs_reviewer")
     if rr:
         lines.append(f"reviewer vs reviewer ({rr['excerpts']} excerpts with two or more reviewers):")
