@@ -90,6 +90,19 @@ def test_counts_match_direct_sql(wh, capsys):
                                 "AND i.strategy_cluster = 2")[0][0]
 
 
+def test_evidence_is_json_sql_reads_and_audit_shows_with_spans_into_the_excerpt(wh, capsys):
+    assert sql(wh, "SELECT DISTINCT json_type(evidence) FROM codings WHERE evidence IS NOT NULL") == [("ARRAY",)]
+    spans = sql(wh, "SELECT e.excerpt_id, e.text, c.code_id, ev->>'rule', (ev->>'start')::INT, (ev->>'end')::INT, "
+                    "ev->>'text' FROM codings c JOIN excerpts e USING (excerpt_id), "
+                    "unnest(CAST(c.evidence AS JSON[])) AS t(ev) WHERE (ev->>'end')::INT > (ev->>'start')::INT")
+    assert len(spans) > 100 and all(text[a:b] == said for _, text, _, _, a, b, said in spans)
+    excerpt_id, _, code, rule, *_ = spans[0]
+    assert main(["audit", excerpt_id, "--warehouse", str(wh)]) == 0
+    history = json.loads(capsys.readouterr().out)
+    [coding] = [c for c in history["codings"] if c["code_id"] == code]
+    assert rule in [e["rule"] for e in coding["evidence"]]
+
+
 def test_human_codings_win_and_the_model_basis_compares(wh, capsys, tmp_path):
     copy = tmp_path / "w.duckdb"
     shutil.copy(wh, copy)

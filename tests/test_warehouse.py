@@ -1,6 +1,7 @@
 """The warehouse on a real DuckDB file: migrations, constraints, one-transaction loads."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -101,6 +102,35 @@ def test_replace_interview_is_idempotent_and_keeps_unchanged_human_codings(tmp_p
     assert retired == 0
     assert con.execute("SELECT source, run_id FROM codings ORDER BY source").fetchall() == [("human", None), ("rules", "r2")]
     assert run_checks(con) == {}
+
+
+EVIDENCE = '[{"rule": "area.governance#0 \'scheme of delegation\'", "start": 7, "end": 27, "text": "x"}]'
+
+
+def test_evidence_is_stored_as_json_sql_can_read_into(tmp_path: Path):
+    con = fresh(tmp_path / "w.duckdb")
+    turns, ex, cod = rows()
+    wl.replace_interview(con, interview(), turns, ex, [replace(cod[0], evidence=EVIDENCE)])
+    assert con.execute("SELECT json_type(evidence), evidence->>'$[0].rule', evidence->'$[0].end' FROM codings"
+                       ).fetchall() == [("ARRAY", "area.governance#0 'scheme of delegation'", "27")]
+
+
+def test_evidence_an_older_loader_stored_as_a_string_is_turned_into_its_array(tmp_path: Path):
+    path = tmp_path / "w.duckdb"
+    mig = tmp_path / "mig"
+    mig.mkdir()
+    for m in available():
+        if m.name != "evidence_as_json":
+            (mig / m.path.name).write_text(m.sql, encoding="utf-8")
+    con = duckdb.connect(str(path))
+    migrate(con, path, mig)
+    con.execute("INSERT INTO codes VALUES ('area.governance', 'area', 'Governance', 'd', true, 'h')")
+    turns, ex, cod = rows()
+    wl.replace_interview(con, interview(), turns, ex, cod)
+    con.execute("UPDATE codings SET evidence = to_json(?::VARCHAR)", [EVIDENCE])  # as the old loader wrote it
+    assert con.execute("SELECT json_type(evidence), evidence->>'$[0].rule' FROM codings").fetchall() == [("VARCHAR", None)]
+    assert [m.name for m in migrate(con, path)] == ["evidence_as_json"]
+    assert con.execute("SELECT json_type(evidence), evidence->>'$[0].text' FROM codings").fetchall() == [("ARRAY", "x")]
 
 
 def test_changed_excerpt_retires_human_codings_instead_of_dropping_them(tmp_path: Path):

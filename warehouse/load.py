@@ -97,8 +97,15 @@ def now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def _json_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+def _json_value(value: Any, column_type: str) -> Any:
+    """A row's value as the JSON reader should see it: a timestamp as ISO text, and for a
+    JSON column the document a string holds (written as a string it would be stored as a
+    JSON string, out of reach of SQL's JSON paths)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if column_type == "JSON" and isinstance(value, str):
+        return json.loads(value)
+    return value
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Any]) -> None:
@@ -115,7 +122,7 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Any])
     cols = ", ".join(f'"{n}"' for n in names)
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8", delete=False) as fh:
         for row in rows:
-            fh.write(json.dumps({n: _json_value(getattr(row, n)) for n in names}, ensure_ascii=False) + "\n")
+            fh.write(json.dumps({n: _json_value(getattr(row, n), types[n]) for n in names}, ensure_ascii=False) + "\n")
         path = fh.name
     try:
         con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM read_json(?, format = 'newline_delimited', "
