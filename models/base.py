@@ -32,6 +32,23 @@ class Evidence:
     text: str
 
 
+WEIGHT_EVIDENCE = "embed.v1 weight="  # evidence naming a weight the weight classifier set
+
+
+def weight_evidence(weight: int, p: float) -> Evidence:
+    """The evidence of a weight the classifier set: ``embed.v1 weight=3 p=0.81``."""
+    return Evidence(f"{WEIGHT_EVIDENCE}{weight} p={p:.2f}", 0, 0, "")
+
+
+def weight_probability(rules: Sequence[str]) -> float | None:
+    """The classifier's probability of the weight it set, from a coding's evidence rules;
+    None when the weight (if any) did not come from the classifier."""
+    for rule in rules:
+        if rule.startswith(WEIGHT_EVIDENCE) and " p=" in rule:
+            return float(rule.rsplit(" p=", 1)[1])
+    return None
+
+
 @dataclass(frozen=True)
 class CodeSuggestion:
     excerpt_id: str

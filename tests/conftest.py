@@ -68,13 +68,13 @@ def write_docx(path: Path, paragraphs: list[tuple[str | None, str]], bold_labels
     return path
 
 
-def coded_sample_round(tmp_path_factory, name: str) -> Path:
-    """A fresh warehouse with the sample round coded by rules.v1 (one per test module
+def coded_sample_round(tmp_path_factory, name: str, coder: str = "rules.v1") -> Path:
+    """A fresh warehouse with the sample round coded by ``coder`` (one per test module
     that needs it: modules that write to it must not share it)."""
     from matcoder.cli import main
 
     path = tmp_path_factory.mktemp(name) / "w.duckdb"
-    assert main(["run", str(SAMPLES), "--warehouse", str(path), "--coder", "rules.v1", "--quiet"]) == 0
+    assert main(["run", str(SAMPLES), "--warehouse", str(path), "--coder", coder, "--quiet"]) == 0
     return path
 
 

@@ -38,7 +38,9 @@ def ls(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def round_wh(tmp_path_factory, prefect_harness) -> Path:
-    return coded_sample_round(tmp_path_factory, "review-wh")
+    """Coded by the flow's default coder, whose proposals carry review flags and the
+    weight classifier's probabilities."""
+    return coded_sample_round(tmp_path_factory, "review-wh", "ensemble.v1")
 
 
 q = read_sql
@@ -122,6 +124,23 @@ def test_push_annotate_pull_agreement(ls, round_wh, capsys):
     shown = "\n".join(f"{t['data']['text']}\n{t['data']['question']}\n{t['data']['case']}" for t in tasks)
     leaked = [n for n in names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", shown, re.IGNORECASE)]
     assert leaked == [] and "[MAT]" in shown and "[school]" in shown
+
+    # each task lists the model's proposals: flagged ones marked, a classifier's weight with its probability
+    model = {}
+    for e, c, w, flag, ev in q(round_wh, "SELECT excerpt_id, code_id, weight, needs_review, evidence FROM codings "
+                                         "WHERE source <> 'human'"):
+        p = next((float(x["rule"].rsplit("p=", 1)[1]) for x in json.loads(ev or "[]")
+                  if x["rule"].startswith("embed.v1 weight=")), None)
+        model.setdefault(e, []).append((c, w, flag, p))
+    for t in tasks:
+        lines = t["data"]["proposals"].splitlines()
+        mine = model.get(t["data"]["excerpt_id"], [])
+        assert len(lines) == len(mine) or (not mine and lines == ["no codes proposed"])
+        for c, w, flag, p in mine:
+            [line] = [x for x in lines if x.startswith(c + ":") or x.startswith(c + " ")]
+            assert line.endswith("(check)") == bool(flag)
+            assert (f" weight {w} (p {p:.2f}):" in line) if p is not None and w is not None else " (p " not in line
+    assert any("(p " in t["data"]["proposals"] for t in tasks)
 
     # never twice: a second push sends nothing
     code, out, _ = cli(capsys, "review", "push", *base, "--limit", "0")

@@ -16,6 +16,7 @@ proposals as predictions.
 """
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from typing import Sequence
 
 from matcoder.codebook.loader import codebook_hash
 from matcoder.codebook.schema import Codebook
+from matcoder.models.base import weight_probability
 from matcoder.privacy.pseudonymise import WarehouseNames
 from matcoder.review.client import LabelStudio
 from matcoder.review.config import TEXT, config_hash, label_config, weight_tag
@@ -156,7 +158,8 @@ def _excerpt_rows(con, excerpt_ids: Sequence[str]) -> list[dict]:
         SELECT e.excerpt_id, e.interview_id, e.text, e.question, i.coder, i.pseudonym, i.n_schools, i.n_pupils,
                i.phase, i.school_type, i.geography, i.grew_rapidly, i.strategy_cluster, i.performance,
                list({'code': c.code_id, 'weight': c.weight, 'score': c.score, 'source': c.source,
-                     'flag': c.needs_review} ORDER BY c.code_id) FILTER (WHERE c.code_id IS NOT NULL) AS proposals
+                     'flag': c.needs_review, 'evidence': c.evidence}
+                    ORDER BY c.code_id) FILTER (WHERE c.code_id IS NOT NULL) AS proposals
         FROM excerpts e JOIN interviews i USING (interview_id)
         LEFT JOIN codings c ON c.excerpt_id = e.excerpt_id AND c.source <> 'human'
         WHERE e.excerpt_id IN (SELECT unnest(?::VARCHAR[]))
@@ -180,10 +183,19 @@ def prediction(row: dict, book: Codebook) -> dict:
     return {"model_version": row["coder"], "score": round(min(scores), 4) if scores else 1.0, "result": result}
 
 
+def _weight_p(evidence: str | None) -> float | None:
+    """The weight classifier's probability for the weight it set, from a coding's evidence."""
+    return weight_probability([e["rule"] for e in json.loads(evidence)]) if evidence else None
+
+
 def _proposals_text(row: dict) -> str:
+    """One line per proposal: code, weight (with the weight classifier's probability when
+    it set the weight), score, source, and ``(check)`` when flagged for review."""
     lines = []
     for p in row["proposals"] or []:
         weight = f" weight {p['weight']}" if p["weight"] is not None else ""
+        wp = _weight_p(p["evidence"]) if p["weight"] is not None else None
+        weight += f" (p {wp:.2f})" if wp is not None else ""
         flag = " (check)" if p["flag"] else ""
         lines.append(f"{p['code']}{weight}: score {p['score']:.2f} from {p['source']}{flag}")
     return "\n".join(lines) or "no codes proposed"

@@ -85,7 +85,7 @@ import numpy as np
 
 from matcoder.codebook.loader import codebook_hash
 from matcoder.codebook.schema import Codebook
-from matcoder.models.base import CodeSuggestion, Evidence, ExcerptInput
+from matcoder.models.base import WEIGHT_EVIDENCE, CodeSuggestion, Evidence, ExcerptInput, weight_evidence
 from matcoder.models.embedding.classifier import (Artefact, TrainingItem, codebook_items, cue_profile, ensemble_keeps,
                                                   newest_compatible, train)
 from matcoder.models.embedding.encoder import Encoder
@@ -100,7 +100,6 @@ SHOWN_MIN_PROB = 0.5
 REVIEW_MARGIN = 0.15
 DOUBT = 0.1
 WEIGHT_DOUBT = 0.7  # a learnt weight under this probability flags its coding for review (policy 5)
-WEIGHT_EVIDENCE = "embed.v1 weight="  # evidence naming a weight the classifier set
 # the ensemble policy's revision; policy2 added the code density cap (3a), policy3 the
 # review flag on doubtful weights (5)
 POLICY = "policy3"
@@ -230,10 +229,6 @@ def _embed_evidence(p: float, t: float) -> Evidence:
     return Evidence(f"embed.v1 p={p:.2f} threshold={t:.2f}", 0, 0, "")
 
 
-def _weight_evidence(weight: int, p: float) -> Evidence:
-    return Evidence(f"{WEIGHT_EVIDENCE}{weight} p={p:.2f}", 0, 0, "")
-
-
 class EnsembleCoder:
     name = "ensemble"
     version = "v1"
@@ -281,15 +276,15 @@ class EnsembleCoder:
             mine = []
             for _, k, rule, usable in group:
                 code, p, t = a.codes[k], float(P[i, k]), float(a.threshold[k])
-                weight, weight_evidence = rule.weight if rule else None, ()
+                weight, weight_why = rule.weight if rule else None, ()
                 learnt_weight, wp = learnt.get((i, code), (None, 0.0))
                 doubtful_weight = learnt_weight is not None and wp < WEIGHT_DOUBT
                 if learnt_weight is not None:
-                    weight, weight_evidence = learnt_weight, (_weight_evidence(learnt_weight, wp),)
+                    weight, weight_why = learnt_weight, (weight_evidence(learnt_weight, wp),)
                 if rule is not None:
                     score = _score(a.calibrated(self.name, code, "rules" if usable else "rules_only", p),
                                    1 - (1 - rule.score) * (1 - p) if usable else rule.score)
-                    evidence = rule.evidence + ((_embed_evidence(p, t),) if usable else ()) + weight_evidence
+                    evidence = rule.evidence + ((_embed_evidence(p, t),) if usable else ()) + weight_why
                     mine.append(replace(rule, score=score, weight=weight, agent=self.name,
                                         agent_version=version, evidence=evidence,
                                         needs_review=usable and p < DOUBT or doubtful_weight))
@@ -297,7 +292,7 @@ class EnsembleCoder:
                     mine.append(CodeSuggestion(excerpts[i].id, code, weight,
                                                _score(a.calibrated(self.name, code, "embedding", p), p),
                                                "embedding", self.name,
-                                               version, (_embed_evidence(p, t),) + weight_evidence,
+                                               version, (_embed_evidence(p, t),) + weight_why,
                                                needs_review=p < t + REVIEW_MARGIN or doubtful_weight))
             out.extend(self._scoped_weights(mine))
         return out
