@@ -254,6 +254,20 @@ def test_full_text_and_semantic_search(wh, capsys):
                for r in sem)
 
 
+def test_search_without_an_index_says_how_to_build_one_and_warehouse_index_does(wh, capsys, tmp_path):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(wh, copy)
+    con = duckdb.connect(str(copy))
+    con.execute("DROP SCHEMA fts_main_excerpts CASCADE")
+    con.close()
+    assert main(["search", "exam boards", "--warehouse", str(copy)]) == 1
+    assert "no full-text index yet: run `matcoder warehouse index`" in capsys.readouterr().err
+    assert main(["warehouse", "index", "--warehouse", str(copy)]) == 0
+    capsys.readouterr()
+    args = ("search", "exam boards", "--format", "json", "--warehouse")
+    assert json.loads(_run(capsys, *args, str(copy))) == json.loads(_run(capsys, *args, str(wh))) != []
+
+
 def _run(capsys, *args) -> str:
     assert main(list(args)) == 0
     return capsys.readouterr().out

@@ -55,6 +55,31 @@ def test_codebook_ids_and_show(capsys):
     assert shown["id"] == "area.governance" and len(shown["examples"]) >= 10
 
 
+def test_codebook_schema_accepts_the_codebook_and_rejects_a_broken_one(capsys):
+    import jsonschema
+    import yaml
+
+    from matcoder.codebook.loader import DEFAULT_PATH
+
+    assert main(["codebook", "schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    book = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    jsonschema.validate(book, schema)  # the committed codebook is what the schema describes
+    del book["families"]
+    with pytest.raises(jsonschema.ValidationError, match="'families' is a required property"):
+        jsonschema.validate(book, schema)
+
+
+def test_review_config_is_the_labelling_config_for_the_codebook(capsys):
+    from matcoder.codebook.loader import default_codebook
+
+    assert main(["review", "config"]) == 0
+    xml = capsys.readouterr().out
+    book = default_codebook()
+    assert xml.startswith("<View>") and all(f'value="{c}"' in xml for c in book.ids())
+    assert all(f'name="weight__{c[5:]}"' in xml for c in book.weighted_ids())
+
+
 def test_codebook_validate_good_and_broken(capsys, tmp_path: Path):
     assert main(["codebook", "validate"]) == 0
     assert "valid, 38 codes in 4 families" in capsys.readouterr().out

@@ -160,7 +160,9 @@ def test_push_annotate_pull_agreement(ls, round_wh, capsys):
                                               choices("ceo", ["ceo.strategic_enabler"])])
     annotate(ls.url, admin, picked[REJECTED]["id"], [])  # every proposal rejected
     annotate(ls.url, admin, picked[SKIPPED]["id"], [], cancelled=True)
-    second = signup(ls.url, client.invite_url()[len(ls.url):], "second.reviewer@example.org", "An0ther-Reviewer!")
+    code, invite, _ = cli(capsys, "review", "invite", "--data-dir", str(ls.data_dir))
+    assert code == 0 and invite.strip() == client.invite_url() and "/user/signup/?token=" in invite
+    second = signup(ls.url, invite.strip()[len(ls.url):], "second.reviewer@example.org", "An0ther-Reviewer!")
     annotate(ls.url, second, picked[ACCEPTED]["id"], [choices("area", ["area.school_improvement"]),
                                                        choices("weight__school_improvement", ["1"])])
 
