@@ -253,10 +253,13 @@ def cmd_warehouse_check(args) -> int:
 
 def cmd_warehouse_remove(args) -> int:
     from matcoder.warehouse.connect import connect
+    from matcoder.warehouse.fts import build_index, has_index
     from matcoder.warehouse.load import remove_interview
 
     with connect(Path(args.warehouse)) as con:
         removed = remove_interview(con, args.interview_id)
+        if removed and has_index(con):
+            build_index(con)  # else the index keeps the removed text's words and counts them in BM25
     if not removed:
         raise UsageError(f"interview {args.interview_id!r} is not in the warehouse")
     print(f"removed {args.interview_id}: {removed}")

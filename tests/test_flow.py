@@ -115,9 +115,12 @@ def test_a_file_removed_from_the_folder_is_kept_and_reported(capsys, round_dir: 
     code, summary, _ = run(capsys, round_dir, warehouse)
     assert code == 0 and summary["not_in_folder"] == ["gamma"]
     assert summary["warehouse"]["interviews"] == 3
+    indexed = "SELECT count(*) FROM fts_main_excerpts.docs WHERE name LIKE 'gamma:%'"
+    assert table(warehouse, indexed)[0][0] > 0
     assert main(["warehouse", "remove", "gamma", "--warehouse", str(warehouse)]) == 0
     capsys.readouterr()
     assert table(warehouse, "SELECT count(*) FROM excerpts WHERE interview_id = 'gamma'") == [(0,)]
+    assert table(warehouse, indexed) == [(0,)]  # nor in the full-text index
 
 
 def test_case_sheet_rows_missing_or_invalid_are_reported_and_attributes_stay_null(capsys, round_dir: Path,
