@@ -1,4 +1,4 @@
-"""The text the embedding reads: bracketed roles as plain words.
+"""The text the embedding reads: bracketed roles as plain words, sector acronyms spelt out.
 
 Quotes from published reports, and our own pseudonymised text, carry names as
 bracketed roles (``[MAT]``, ``[school]``, ``[name]``) and editorial marks (``[...]``,
@@ -7,6 +7,12 @@ school", so a bracket is read as the phrase it stands for: a trust's name then m
 an answer's vector no more than "the trust" does. The flow replaces names by roles
 first (``ExcerptInput.pseudonymised``). Only the embedding reads this text; the rules
 read the source text, to which their evidence offsets refer.
+
+Sector acronyms ("LGBs", "MIS", "SoD", "SENCO", "KS3") are read as the words they
+stand for (``ACRONYMS``): alone, an acronym barely moves the model (it reads "LGBs"
+as nothing to do with governance), and interviews are full of them. The ones the model
+already reads, and that the training material uses (HR, IT, CEO, GCSE), are left as
+they are. Matching is case-sensitive, so "send", "Lab" or "Pan" are not touched.
 """
 from __future__ import annotations
 
@@ -14,8 +20,41 @@ import re
 
 # Revision of this reading, part of the embedding coders' identity: a warehouse coded
 # under an earlier reading is recoded on the next run, not left as it was.
-# read1: the source text as it stands; read2: names as roles, roles read as words.
-READING = "read2"
+# read1: the source text as it stands; read2: names as roles, roles read as words;
+# read3: sector acronyms spelt out too.
+READING = "read3"
+
+# acronym (as written, case-sensitive) -> words; a plural adds "s" unless listed itself
+ACRONYMS = {
+    # governance and structures
+    "MAT": "trust", "LGB": "local governing body", "LGBs": "local governing bodies", "LAB": "local advisory board",
+    "SoD": "scheme of delegation", "RSC": "regional schools commissioner", "DfE": "Department for Education",
+    "ESFA": "Education and Skills Funding Agency", "LA": "local authority", "LAs": "local authorities",
+    "HMI": "inspector", "RI": "requires improvement",
+    # leaders and staff
+    "COO": "chief operating officer", "CFO": "chief financial officer", "FD": "finance director",
+    "SLT": "senior leadership team", "ELT": "executive leadership team", "HT": "headteacher",
+    "DHT": "deputy headteacher", "AHT": "assistant headteacher", "TA": "teaching assistant",
+    "HLTA": "higher level teaching assistant", "ECT": "early career teacher", "NQT": "newly qualified teacher",
+    "ECF": "early career framework", "ITT": "teacher training", "SCITT": "school-centred teacher training",
+    "NPQ": "national professional qualification", "NPQH": "national professional qualification for headship",
+    "NLE": "national leader of education", "SLE": "specialist leader of education", "TSH": "teaching school hub",
+    "CPD": "professional development", "INSET": "staff training day", "DSL": "designated safeguarding lead",
+    "SENCO": "special needs coordinator", "SENCo": "special needs coordinator", "SENDCo": "special needs coordinator",
+    # pupils, curriculum and standards
+    "SEND": "special educational needs", "SEN": "special educational needs",
+    "EHCP": "education, health and care plan", "FSM": "free school meals", "PP": "pupil premium",
+    "EAL": "English as an additional language", "EYFS": "early years", "KS1": "key stage 1", "KS2": "key stage 2",
+    "KS3": "key stage 3", "KS4": "key stage 4", "KS5": "key stage 5", "SATs": "national tests",
+    "PSHE": "personal, social and health education", "RSE": "relationships and sex education",
+    "CAMHS": "child mental health services", "PAN": "admission number",
+    # improvement, data, operations, parents
+    "SIP": "school improvement partner", "SEF": "self-evaluation", "SDP": "school development plan",
+    "QA": "quality assurance", "MIS": "management information system", "ICT": "information technology",
+    "CIF": "condition improvement fund", "GAG": "general annual grant", "PTA": "parent teacher association",
+    "DofE": "Duke of Edinburgh award",
+}
+_ACRONYM = re.compile(r"\b(" + "|".join(sorted(map(re.escape, ACRONYMS), key=len, reverse=True)) + r")(s?)\b")
 
 # role (casefolded, as the pseudonymiser and published reports write it) -> noun
 ROLE_NOUNS = {
@@ -37,14 +76,23 @@ _SENTENCE_END = re.compile(r"(?:[.!?][\"'”’)]?\s+|\n\s*)$")
 
 
 def embedding_text(text: str) -> str:
-    """``text`` with editorial marks removed and every bracketed role read as words:
-    ``[MAT]`` -> "the trust" ("our [MAT]" -> "our trust"), ``[name]`` -> "a colleague",
-    any other bracket -> its words. Text without brackets comes back unchanged."""
-    if "[" not in text:
-        return text
-    text = MARKS.sub(_mark, text)
-    return _BRACKET.sub(lambda m: _phrase(m.group(1), text[max(0, m.start() - 30):m.start()], m.start() == 0),
-                        text)
+    """``text`` with editorial marks removed, every bracketed role read as words
+    (``[MAT]`` -> "the trust", "our [MAT]" -> "our trust", ``[name]`` -> "a colleague",
+    any other bracket -> its words) and sector acronyms spelt out (``ACRONYMS``: "the
+    LGBs" -> "the local governing bodies"). Text with neither comes back unchanged."""
+    if "[" in text:
+        text = MARKS.sub(_mark, text)
+        text = _BRACKET.sub(lambda m: _phrase(m.group(1), text[max(0, m.start() - 30):m.start()], m.start() == 0),
+                            text)
+    return _ACRONYM.sub(_spelt_out, text)
+
+
+def _spelt_out(m: re.Match) -> str:
+    word, plural = m.group(1), m.group(2)
+    if plural and word + plural in ACRONYMS:
+        return ACRONYMS[word + plural]
+    words = ACRONYMS[word]
+    return words if words.endswith("s") else words + plural
 
 
 def _mark(m: re.Match) -> str:
