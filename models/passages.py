@@ -9,7 +9,8 @@ reads only its first 256 word pieces. So a passage is cut the way the flow cuts 
 answer, each part is coded, and the passage gets every code a part gets: the part that
 scores it highest gives its score and source; the weight comes from the best-scoring
 part that fixes one; the evidence is every part's, with offsets into the passage; it
-needs review only if every part that gives the code says so.
+needs review if every part that gives the code says so, or if the part its weight comes
+from does (a doubtful weight is flagged there).
 """
 from __future__ import annotations
 
@@ -55,9 +56,10 @@ def _merge(found: list[CodeSuggestion]) -> CodeSuggestion:
         return found[0]
     best = max(found, key=lambda s: s.score)
     weighted = [s for s in found if s.weight is not None]
-    weight = max(weighted, key=lambda s: s.score).weight if weighted else None
+    weighing = max(weighted, key=lambda s: s.score) if weighted else None
     evidence = tuple(dict.fromkeys(ev for s in found for ev in s.evidence))
-    return replace(best, weight=weight, evidence=evidence, needs_review=all(s.needs_review for s in found))
+    doubt = all(s.needs_review for s in found) or (weighing is not None and weighing.needs_review)
+    return replace(best, weight=weighing.weight if weighing else None, evidence=evidence, needs_review=doubt)
 
 
 def _cut(text: str, span: Span) -> str:

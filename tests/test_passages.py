@@ -77,3 +77,21 @@ def test_code_excerpts_codes_a_long_passage_as_the_union_of_its_parts(tmp_path: 
     assert "ceo.outward_facing" in codes
     for c in line["codes"]:
         assert all(PASSAGE[e["start"]:e["end"]] == e["text"] for e in c["evidence"] if e["end"] > e["start"])
+
+
+def test_a_passage_coding_needs_review_when_every_part_does_or_the_part_giving_its_weight_does():
+    from matcoder.models.base import CodeSuggestion
+    from matcoder.models.passages import _merge
+
+    def part(score, weight, flagged):
+        return CodeSuggestion("p", "area.shared_services", weight, score, "embedding", "ensemble", "v1",
+                              needs_review=flagged)
+
+    sure_code_doubtful_weight = [part(0.9, None, False), part(0.6, 3, True)]
+    merged = _merge(sure_code_doubtful_weight)
+    assert (merged.score, merged.weight, merged.needs_review) == (0.9, 3, True)
+    merged = _merge([part(0.9, None, False), part(0.6, 3, False)])
+    assert (merged.weight, merged.needs_review) == (3, False)
+    merged = _merge([part(0.9, 2, False), part(0.6, 3, True)])  # the weight comes from the sure part
+    assert (merged.weight, merged.needs_review) == (2, False)
+    assert _merge([part(0.5, None, True), part(0.4, None, True)]).needs_review
