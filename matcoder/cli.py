@@ -347,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ce = sub.add_parser("code-excerpts", help="code a JSONL file of excerpts that are not part of an interview",
                         description='Input lines {"id", "text", "question"?}; output lines '
-                        '{"id", "codes": [{"code", "weight", "score", "source", "evidence"}]}. Quotes '
+                        '{"id", "codes": [{"code", "weight", "score", "source", "needs_review", "evidence"}]}. Quotes '
                         'pseudonymised as reports print them are fine: the embedding reads [MAT] as '
                         '"the trust", [school] as "the school", [name] as "a colleague". A text over 180 '
                         'words is coded in the parts the flow would cut it into, and gets every code '

@@ -32,7 +32,7 @@ def read_excerpts(path: Path) -> tuple[list[ExcerptInput], dict[str, str | int],
 
 
 def suggestion_json(s: CodeSuggestion, explain: bool = True) -> dict:
-    item = {"code": s.code, "weight": s.weight, "score": s.score, "source": s.source}
+    item = {"code": s.code, "weight": s.weight, "score": s.score, "source": s.source, "needs_review": s.needs_review}
     if explain:
         item["evidence"] = [{"rule": e.rule, "start": e.start, "end": e.end, "text": e.text} for e in s.evidence]
     return item

@@ -105,6 +105,14 @@ def test_code_excerpts_round_trip_with_evidence(capsys, tmp_path: Path):
     a = {c["code"]: c for c in lines[0]["codes"]}
     assert a["area.shared_services"]["weight"] == 3 and a["area.shared_services"]["source"] == "rules"
     assert a["area.shared_services"]["evidence"]
+    # the review flag goes out too: each coding's, as the coder set it
+    from matcoder.models.embedding.coder import EnsembleCoder
+    from matcoder.models.base import ExcerptInput
+    from matcoder.codebook.loader import default_codebook
+
+    direct = EnsembleCoder(default_codebook()).predict([ExcerptInput("a", "Finance and HR are run centrally for every "
+                                                                     "school.", "Back office?")])
+    assert {c: v["needs_review"] for c, v in a.items()} == {s.code: s.needs_review for s in direct}
     assert lines[1]["codes"] == []
     assert {"area.governance", "breakpoint.governance_delegation", "growth.established"} <= {
         c["code"] for c in lines[2]["codes"]}
