@@ -65,7 +65,7 @@ def _flags_kept(con, consensus: dict[str, Codes]) -> dict:
     out = {"flagged": {"codings": 0, "kept": 0}, "unflagged": {"codings": 0, "kept": 0}}
     for excerpt_id, code, weight, flagged in con.execute(
             "SELECT excerpt_id, code_id, weight, coalesce(needs_review, false) FROM codings "
-            "WHERE source <> 'human'").fetchall():
+            "WHERE source <> 'human' AND excerpt_id IN (SELECT excerpt_id FROM reviewed_excerpts)").fetchall():
         if excerpt_id in consensus:
             tally = out["flagged" if flagged else "unflagged"]
             tally["codings"] += 1
@@ -80,7 +80,8 @@ def report(con, book: Codebook, sample: str = "all") -> dict:
     reviewed = set().union(*[set(v) for v in reviewers.values()]) if reviewers else set()
     consensus = _codes_of(con, "SELECT excerpt_id, code_id, weight FROM effective_codings WHERE basis = 'human'",
                           reviewed)
-    model = _codes_of(con, "SELECT excerpt_id, code_id, weight FROM codings WHERE source <> 'human'", reviewed)
+    model = _codes_of(con, "SELECT excerpt_id, code_id, weight FROM codings WHERE source <> 'human' "
+                           "AND excerpt_id IN (SELECT excerpt_id FROM reviewed_excerpts)", reviewed)
     ids = book.ids()
     out: dict = {"sample": sample, "reviewed_excerpts": len(reviewed),
                  "reviewers": {r: len(v) for r, v in sorted(reviewers.items())}}
