@@ -187,6 +187,9 @@ def test_push_annotate_pull_agreement(ls, round_wh, capsys):
     model_of = lambda e: {c for (c,) in q(round_wh, "SELECT code_id FROM codings WHERE source <> 'human' "
                                                     "AND excerpt_id = ?", [e])}
     assert effective(eid[SKIPPED]) == model_of(eid[SKIPPED]) != set()
+    # a reviewer's coding names its annotation, readable by SQL
+    assert q(round_wh, "SELECT count(*), count(evidence->>'annotation') FROM codings WHERE source = 'human'") == \
+        [(len(accepted_codes) + 3, len(accepted_codes) + 3)]
     # the co-occurrence summary follows the pull: the corrected excerpt's pair is a reviewer's
     pair = tuple(sorted((new_area[0], "ceo.strategic_enabler")))
     human_pairs = lambda: {(r["code_a"], r["code_b"]): r["excerpts"] for r in json.loads(

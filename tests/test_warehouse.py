@@ -129,8 +129,10 @@ def test_evidence_an_older_loader_stored_as_a_string_is_turned_into_its_array(tm
     wl.replace_interview(con, interview(), turns, ex, cod)
     con.execute("UPDATE codings SET evidence = to_json(?::VARCHAR)", [EVIDENCE])  # as the old loader wrote it
     assert con.execute("SELECT json_type(evidence), evidence->>'$[0].rule' FROM codings").fetchall() == [("VARCHAR", None)]
+    assert run_checks(con) == {"evidence_is_json": [(cod[0].coding_id, "VARCHAR")]}  # `warehouse check` sees it
     assert [m.name for m in migrate(con, path)] == ["evidence_as_json"]
     assert con.execute("SELECT json_type(evidence), evidence->>'$[0].text' FROM codings").fetchall() == [("ARRAY", "x")]
+    assert run_checks(con) == {}
 
 
 def test_changed_excerpt_retires_human_codings_instead_of_dropping_them(tmp_path: Path):
