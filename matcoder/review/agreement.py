@@ -42,9 +42,11 @@ def reviewer_codes(con, sample: str = "all") -> dict[str, dict[str, Codes]]:
     return dict(out)
 
 
-def _codes_of(con, sql: str, excerpt_ids: set[str]) -> dict[str, Codes]:
+def _codes_of(rows, excerpt_ids: set[str]) -> dict[str, Codes]:
+    """excerpt -> {code: weight} from rows (excerpt_id, code_id, weight, ...), for the
+    given excerpts (each present, an excerpt without rows as no codes)."""
     out: dict[str, Codes] = {e: {} for e in excerpt_ids}
-    for excerpt_id, code, weight in con.execute(sql).fetchall():
+    for excerpt_id, code, weight, *_ in rows:
         if excerpt_id in out:
             out[excerpt_id][code] = weight
     return out
@@ -59,13 +61,12 @@ def _pairwise_kappa(a: dict[str, Codes], b: dict[str, Codes], book: Codebook) ->
     return out
 
 
-def _flags_kept(con, consensus: dict[str, Codes]) -> dict:
-    """Per flag (``flagged``, ``unflagged``): the model's codings on the reviewed excerpts
-    and how many the reviewers' consensus kept as proposed, code and weight."""
+def _flags_kept(model_rows, consensus: dict[str, Codes]) -> dict:
+    """Per flag (``flagged``, ``unflagged``): the model's codings (rows excerpt_id, code_id,
+    weight, needs_review) on the reviewed excerpts and how many the reviewers' consensus
+    kept as proposed, code and weight."""
     out = {"flagged": {"codings": 0, "kept": 0}, "unflagged": {"codings": 0, "kept": 0}}
-    for excerpt_id, code, weight, flagged in con.execute(
-            "SELECT excerpt_id, code_id, weight, coalesce(needs_review, false) FROM codings "
-            "WHERE source <> 'human' AND excerpt_id IN (SELECT excerpt_id FROM reviewed_excerpts)").fetchall():
+    for excerpt_id, code, weight, flagged in model_rows:
         if excerpt_id in consensus:
             tally = out["flagged" if flagged else "unflagged"]
             tally["codings"] += 1
@@ -78,10 +79,12 @@ def _flags_kept(con, consensus: dict[str, Codes]) -> dict:
 def report(con, book: Codebook, sample: str = "all") -> dict:
     reviewers = reviewer_codes(con, sample)
     reviewed = set().union(*[set(v) for v in reviewers.values()]) if reviewers else set()
-    consensus = _codes_of(con, "SELECT excerpt_id, code_id, weight FROM effective_codings WHERE basis = 'human'",
-                          reviewed)
-    model = _codes_of(con, "SELECT excerpt_id, code_id, weight FROM codings WHERE source <> 'human' "
-                           "AND excerpt_id IN (SELECT excerpt_id FROM reviewed_excerpts)", reviewed)
+    consensus = _codes_of(con.execute("SELECT excerpt_id, code_id, weight FROM effective_codings "
+                                      "WHERE basis = 'human'").fetchall(), reviewed)
+    model_rows = con.execute(
+        "SELECT excerpt_id, code_id, weight, coalesce(needs_review, false) FROM codings "
+        "WHERE source <> 'human' AND excerpt_id IN (SELECT excerpt_id FROM reviewed_excerpts)").fetchall()
+    model = _codes_of(model_rows, reviewed)
     ids = book.ids()
     out: dict = {"sample": sample, "reviewed_excerpts": len(reviewed),
                  "reviewers": {r: len(v) for r, v in sorted(reviewers.items())}}
@@ -89,7 +92,7 @@ def report(con, book: Codebook, sample: str = "all") -> dict:
         return out
     vs = evaluate(consensus, model, ids, weighted=book.weighted_ids())
     out["model_vs_reviewers"] = vs.to_json()
-    out["review_flags"] = _flags_kept(con, consensus)
+    out["review_flags"] = _flags_kept(model_rows, consensus)
     out["model_vs_each_reviewer"] = {
         r: {f.family: f.micro_f1 for f in evaluate(codes, model, ids).families} for r, codes in reviewers.items()}
     if len(reviewers) >= 2:

@@ -111,10 +111,12 @@ class EmbeddingCoder:
     name = "embed"
     version = "v1"
 
-    def __init__(self, codebook: Codebook, artefact: Artefact | None = None, encoder: Encoder | None = None):
+    def __init__(self, codebook: Codebook, artefact: Artefact | None = None, encoder: Encoder | None = None,
+                 rules: RuleCoder | None = None):
         self.codebook = codebook
         self._artefact = artefact
         self.encoder = encoder or Encoder()
+        self.rules = rules or RuleCoder(codebook)  # read for the weight cues and the rule vetoes
 
     @cached_property
     def artefact(self) -> Artefact:
@@ -134,20 +136,16 @@ class EmbeddingCoder:
         all_items = codebook_items(self.codebook) + list(items)
         texts = [embedding_text(it.text) for it in all_items]
         self._artefact = train(self.codebook, codebook_hash(self.codebook), all_items, self.encoder.encode(texts),
-                               self.encoder.identity, rule_hits=rule_verdicts(self.codebook, all_items),
+                               self.encoder.identity, rule_hits=rule_verdicts(self.rules, all_items),
                                sentences=self.encoder.encode_sentences(texts),
                                cues=self.cue_profiles([it.text for it in all_items]))
         self._artefact.meta["precision"] = self.encoder.precision  # the arithmetic its vectors were made in
         self.__dict__.pop("artefact", None)
 
-    @cached_property
-    def _rules(self) -> RuleCoder:
-        return RuleCoder(self.codebook).build()
-
     def cue_profiles(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Each text's weight cues' profile (``classifier.cue_profile``): what the weight
         classifiers read of the rules."""
-        return [cue_profile(self._rules.weight_cues(t)) for t in texts]
+        return [cue_profile(self.rules.weight_cues(t)) for t in texts]
 
     def scores(self, excerpts: Sequence[ExcerptInput]) -> tuple[np.ndarray, np.ndarray]:
         """(embeddings, per-code probabilities) for the excerpts."""
@@ -209,12 +207,12 @@ def read_text(excerpt: ExcerptInput) -> str:
     return embedding_text(excerpt.pseudonymised or excerpt.text)
 
 
-def rule_verdicts(book: Codebook, items: Sequence[TrainingItem]) -> np.ndarray:
+def rule_verdicts(rules: RuleCoder, items: Sequence[TrainingItem]) -> np.ndarray:
     """(items x codes) whether the rule coder applies each code to each item's text: what
     the ensemble's rule vetoes are chosen against (the artefact serves both coders)."""
-    codes = {c: k for k, c in enumerate(book.ids())}
+    codes = {c: k for k, c in enumerate(rules.codebook.ids())}
     hits = np.zeros((len(items), len(codes)), dtype=bool)
-    found = RuleCoder(book).predict([ExcerptInput(str(i), it.text) for i, it in enumerate(items)])
+    found = rules.predict([ExcerptInput(str(i), it.text) for i, it in enumerate(items)])
     for s in found:
         hits[int(s.excerpt_id), codes[s.code]] = True
     return hits
@@ -236,7 +234,7 @@ class EnsembleCoder:
     def __init__(self, codebook: Codebook, artefact: Artefact | None = None, encoder: Encoder | None = None):
         self.codebook = codebook
         self.rules = RuleCoder(codebook)
-        self.embed = EmbeddingCoder(codebook, artefact, encoder)
+        self.embed = EmbeddingCoder(codebook, artefact, encoder, self.rules)
         self._stages = {s.code for s in codebook.growth_stages}
 
     @property
