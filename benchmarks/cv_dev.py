@@ -48,7 +48,10 @@ def fold_of(lengths: list[int], folds: int, seed: int) -> np.ndarray:
 
 
 def cross_validate(dev: Path, extra: list[Path], coder_name: str = "ensemble.v1", folds: int = 5,
-                   seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
+                   seeds: tuple[int, ...] = (0, 1, 2), fold_encoder=None) -> dict:
+    """Per-family scores of short and long answers; ``fold_encoder(training items, seed,
+    fold)``, when given, makes each fold's encoder from that fold's training items (an
+    encoder tuned on them, say) instead of the one shared model."""
     from matcoder.models.embedding.coder import EmbeddingCoder, EnsembleCoder
 
     book = default_codebook()
@@ -64,8 +67,10 @@ def cross_validate(dev: Path, extra: list[Path], coder_name: str = "ensemble.v1"
     for seed in seeds:
         fold = fold_of(lengths, folds, seed)
         for f in range(folds):
-            coder = (EnsembleCoder if coder_name == "ensemble.v1" else EmbeddingCoder)(book, encoder=encoder)
-            coder.fit([it for it, g in zip(items, fold) if g != f] + extra_items)
+            training = [it for it, g in zip(items, fold) if g != f] + extra_items
+            fold_enc = fold_encoder(training, seed, f) if fold_encoder else encoder
+            coder = (EnsembleCoder if coder_name == "ensemble.v1" else EmbeddingCoder)(book, encoder=fold_enc)
+            coder.fit(training)
             test = {keys[i]: lines[keys[i]] for i in np.nonzero(fold == f)[0]}
             for key, codes in coded_by(coder, test).items():
                 gold[group_of[key]][f"{seed}:{key}"] = as_codes(test[key])
@@ -80,6 +85,11 @@ def cross_validate(dev: Path, extra: list[Path], coder_name: str = "ensemble.v1"
                       "weight_exact_over_gold": round(w.exact_over_gold or 0.0, 3),
                       "weight_with_empty": round(w.with_empty or 0.0, 3)}
     return out
+
+
+def summary(result: dict) -> str:
+    """``cross_validate``'s result as one line of benchmarks/RESULTS.md."""
+    return "; ".join(f"{g}: " + ", ".join(f"{k} {v}" for k, v in r.items()) for g, r in result.items())
 
 
 def main() -> None:
@@ -98,8 +108,8 @@ def main() -> None:
     print(json.dumps(result, indent=2))
     if args.record:
         data = args.dev.name + "".join(f" + {p.name} (training only)" for p in args.extra)
-        summary = "; ".join(f"{g}: " + ", ".join(f"{k} {v}" for k, v in r.items()) for g, r in result.items())
-        record(f"dev cross-validation, {args.coder}, {args.folds} folds x seeds {args.seeds}", data, "-", summary)
+        record(f"dev cross-validation, {args.coder}, {args.folds} folds x seeds {args.seeds}", data, "-",
+               summary(result))
 
 
 if __name__ == "__main__":

@@ -181,12 +181,16 @@ def test_held_out_sets_share_no_text_with_training_material_and_use_only_codeboo
             assert all(c.weight is None or c.code.startswith("area.") for c in item.codes), (name, item.id)
 
 
-def _cv_dev():
+def _benchmark(name: str):
     import importlib
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    return importlib.import_module("cv_dev")
+    return importlib.import_module(name)
+
+
+def _cv_dev():
+    return _benchmark("cv_dev")
 
 
 def test_dev_cross_validation_deals_short_and_long_answers_into_every_fold_per_seed():
@@ -208,7 +212,44 @@ def test_dev_cross_validation_scores_only_the_dev_items_and_trains_on_the_extra_
     dev, extra = tmp_path / "dev.jsonl", tmp_path / "extra.jsonl"
     dev.write_text("\n".join(short + long) + "\n")
     extra.write_text("\n".join(dev_lines[-5:]) + "\n")
-    result = cv.cross_validate(dev, [extra], folds=2, seeds=(0,))
+    from matcoder.models.embedding.encoder import Encoder
+
+    shared, calls = Encoder(), []
+
+    def fold_encoder(training, seed, fold):
+        calls.append((seed, fold, {it.text for it in training}))
+        return shared
+
+    result = cv.cross_validate(dev, [extra], folds=2, seeds=(0,), fold_encoder=fold_encoder)
     assert result["short"]["items"] == 6 and result["long"]["items"] == 4
+    texts = {json.loads(line)["text"] for line in short + long}
+    extra_texts = {json.loads(line)["text"] for line in dev_lines[-5:]}
+    assert [(s, f) for s, f, _ in calls] == [(0, 0), (0, 1)]
+    # each fold's encoder is made from the other fold's dev items and every extra item
+    assert calls[0][2] - extra_texts and not (calls[0][2] - extra_texts) & (calls[1][2] - extra_texts)
+    assert all(extra_texts <= seen and (seen - extra_texts) < texts for _, _, seen in calls)
     assert {"area", "breakpoint", "growth", "ceo", "weight_exact"} <= set(result["long"])
     assert 0 < result["short"]["area"] <= 1
+
+
+def test_the_tuning_experiment_learns_from_single_weight_texts_and_leaves_the_base_model_alone():
+    from matcoder.models.embedding.classifier import TrainingItem
+    from matcoder.models.embedding.encoder import Encoder
+
+    tuned_cv = _benchmark("cv_tuned_encoder")
+    items = [TrainingItem("Payroll is run centrally for every school.", {"area.shared_services": 3}),
+             TrainingItem("Heads choose their own phonics scheme.", {"area.curriculum_pedagogy": 1}),
+             TrainingItem("Finance is ours, teaching is theirs.",
+                          {"area.shared_services": 3, "area.curriculum_pedagogy": 1}),  # two levels: left out
+             TrainingItem("We agree the assessment calendar together.", {"area.curriculum_pedagogy": 2}),
+             TrainingItem("Our heads meet every week.", {"area.leadership_management": None})]
+    data = tuned_cv.weight_texts(items)
+    assert [w for _, w in data] == [3, 1, 2]
+    base = Encoder(use_cache=False, precision="fp32")
+    texts = [t for t, _ in data]
+    before = base.encode_raw(texts)
+    encoder = tuned_cv.TunedEncoder(tuned_cv.tune(base.model, data * 4, epochs=1, lr=1e-4, seed=0), "test")
+    after = encoder.encode(texts)
+    assert (after * before).sum(axis=1).min() < 0.999  # tuning moved the vectors
+    assert abs(base.encode_raw(texts) - before).max() < 1e-5  # on a copy
+    assert encoder.identity != base.identity

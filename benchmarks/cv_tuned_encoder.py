@@ -1,0 +1,137 @@
+"""Experiment (not part of the pipeline): the encoder fine-tuned on the area weights,
+judged by the dev cross-validation of ``cv_dev.py``.
+
+In each fold a copy of all-MiniLM-L6-v2 is tuned contrastively, as SetFit does, on the
+fold's training texts whose area codes all carry one weight (codebook examples and dev
+items): in each batch, the cosine of every pair of texts is pulled towards 1 when they
+have the same weight and towards 0 otherwise. The fold's coder is then trained and run
+with that encoder for every family, as the pipeline would if it adopted it. Nothing is
+cached or saved; a fold takes about a minute on two cores.
+
+    .venv/bin/python benchmarks/cv_tuned_encoder.py [--epochs 4] [--lr 5e-5] [--layers N] [--anchor A]
+        [--seeds 0,1,2] [--record]
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import random
+import sys
+from functools import cached_property
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from cv_dev import cross_validate, summary  # noqa: E402
+from results import record  # noqa: E402
+
+from matcoder.codebook.loader import default_codebook  # noqa: E402
+from matcoder.models.embedding.classifier import TrainingItem, codebook_items  # noqa: E402
+from matcoder.models.embedding.encoder import Encoder  # noqa: E402
+from matcoder.models.embedding.roles import embedding_text  # noqa: E402
+
+BATCH = 24
+MAX_TOKENS = 160
+
+
+class TunedEncoder(Encoder):
+    """An encoder around a tuned model, float32, uncached (its vectors are the fold's own)."""
+
+    def __init__(self, model, tag: str):
+        super().__init__(use_cache=False, precision="fp32")
+        self._model, self._tag = model, tag
+
+    @cached_property
+    def identity(self) -> str:
+        return f"tuned-on-weights@{self._tag}"
+
+    @cached_property
+    def model(self):
+        return self._model
+
+
+def weight_texts(items: list[TrainingItem]) -> list[tuple[str, int]]:
+    """(text as the embedding reads it, weight) of the items whose area codes carry one weight."""
+    out = []
+    for it in items:
+        levels = {w for code, w in it.positives.items() if code.startswith("area.") and w is not None}
+        if len(levels) == 1:
+            out.append((embedding_text(it.text), levels.pop()))
+    return out
+
+
+def tune(base, data: list[tuple[str, int]], epochs: int, lr: float, seed: int, layers: int = 0,
+         anchor: float = 0.0):
+    """A copy of ``base`` tuned on ``data``: every parameter, or with ``layers`` only the
+    top ``layers`` transformer layers (the rest frozen). ``anchor`` weighs a second loss,
+    each text's mean (1 - cosine) to its vector from ``base``, which holds the tuned
+    vectors near what the other families' classifiers read."""
+    import torch
+
+    torch.manual_seed(seed)  # dropout (the runs recorded on 2026-12-01 did not fix it)
+    model = copy.deepcopy(base)
+    model.max_seq_length = MAX_TOKENS
+    if layers:
+        model.requires_grad_(False)
+        for layer in model[0].auto_model.encoder.layer[-layers:]:
+            layer.requires_grad_(True)
+    model.train()
+    optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)
+    rng = random.Random(seed)
+    data = list(data)
+    for _ in range(epochs):
+        rng.shuffle(data)
+        for start in range(0, len(data) - 1, BATCH):
+            batch = data[start:start + BATCH]
+            vectors = model(model.preprocess([t for t, _ in batch]))["sentence_embedding"]
+            vectors = torch.nn.functional.normalize(vectors, dim=-1)
+            levels = torch.tensor([w for _, w in batch])
+            same = (levels[:, None] == levels[None, :]).float()
+            off_diagonal = ~torch.eye(len(batch), dtype=torch.bool)
+            loss = ((vectors @ vectors.T - same) ** 2)[off_diagonal].mean()
+            if anchor:
+                with torch.no_grad():
+                    before = base.encode([t for t, _ in batch], convert_to_tensor=True,
+                                         normalize_embeddings=True).clone()  # an autograd-usable copy
+                loss = loss + anchor * (1 - (vectors * before).sum(-1)).mean()
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+    model.eval()
+    return model
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--lr", type=float, default=5e-5)
+    ap.add_argument("--layers", type=int, default=0, help="tune only the top N layers (0: all)")
+    ap.add_argument("--anchor", type=float, default=0.0, help="weight of the pull towards the base vectors")
+    ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--record", action="store_true")
+    args = ap.parse_args()
+    os.environ.setdefault("MATCODER_PRECISION", "fp32")
+    book = default_codebook()
+    base = Encoder(use_cache=False, precision="fp32").model
+    examples = codebook_items(book)
+
+    def fold_encoder(training: list[TrainingItem], seed: int, fold: int) -> Encoder:
+        tuned = tune(base, weight_texts(examples + training), args.epochs, args.lr, seed * 100 + fold,
+                     args.layers, args.anchor)
+        return TunedEncoder(tuned, f"{seed}-{fold}")
+
+    seeds = tuple(int(s) for s in args.seeds.split(","))
+    result = cross_validate(ROOT / "models" / "eval" / "dev.jsonl", [], seeds=seeds, fold_encoder=fold_encoder)
+    print(json.dumps(result, indent=2))
+    if args.record:
+        layers = f"top {args.layers} layers" if args.layers else "all layers"
+        record(f"dev cross-validation, ensemble.v1 with the encoder tuned on weights ({args.epochs} epochs, "
+               f"lr {args.lr}, {layers}, anchor {args.anchor}), 5 folds x seeds {args.seeds}", "dev.jsonl", "-",
+               summary(result))
+
+
+if __name__ == "__main__":
+    main()
