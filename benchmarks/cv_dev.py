@@ -78,13 +78,17 @@ def cross_validate(dev: Path, extra: list[Path], coder_name: str = "ensemble.v1"
     out = {}
     for group in ("short", "long"):
         report = evaluate(gold[group], predicted[group], book.ids(), weighted=book.weighted_ids())
-        w = report.weights
-        out[group] = {"items": len(gold[group]) // len(seeds),
-                      **{fam.family: round(fam.micro_f1 or 0.0, 3) for fam in report.families},
-                      "weights": w.predicted_weighted, "weight_exact": round(w.exact or 0.0, 3),
-                      "weight_exact_over_gold": round(w.exact_over_gold or 0.0, 3),
-                      "weight_with_empty": round(w.with_empty or 0.0, 3)}
+        out[group] = {"items": len(gold[group]) // len(seeds), **family_scores(report)}
     return out
+
+
+def family_scores(report) -> dict:
+    """An ``evaluate`` report's per-family micro-F1 and weight agreement, rounded."""
+    w = report.weights
+    return {**{fam.family: round(fam.micro_f1 or 0.0, 3) for fam in report.families},
+            "weights": w.predicted_weighted, "weight_exact": round(w.exact or 0.0, 3),
+            "weight_exact_over_gold": round(w.exact_over_gold or 0.0, 3),
+            "weight_with_empty": round(w.with_empty or 0.0, 3)}
 
 
 def summary(result: dict) -> str:

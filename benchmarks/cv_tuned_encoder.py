@@ -10,6 +10,11 @@ cached or saved; a fold takes about a minute on two cores.
 
     .venv/bin/python benchmarks/cv_tuned_encoder.py [--epochs 4] [--lr 5e-5] [--layers N] [--anchor A]
         [--seeds 0,1,2] [--record]
+
+With ``--score FILE`` (repeatable) it instead trains on the codebook examples and the whole
+dev set, once with the untuned encoder and once tuned, and scores each FILE with both:
+other development material (``dev_more.jsonl``, ``acronyms.jsonl``), never the held-out sets
+while the experiment is being shaped.
 """
 from __future__ import annotations
 
@@ -25,13 +30,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from cv_dev import cross_validate, summary  # noqa: E402
+from cv_dev import cross_validate, family_scores, summary  # noqa: E402
 from results import record  # noqa: E402
 
 from matcoder.codebook.loader import default_codebook  # noqa: E402
 from matcoder.models.embedding.classifier import TrainingItem, codebook_items  # noqa: E402
+from matcoder.models.embedding.coder import EnsembleCoder  # noqa: E402
 from matcoder.models.embedding.encoder import Encoder  # noqa: E402
 from matcoder.models.embedding.roles import embedding_text  # noqa: E402
+from matcoder.models.evaluation import as_codes, coded_by, evaluate, read_coded  # noqa: E402
+from matcoder.training import gold_items  # noqa: E402
 
 BATCH = 24
 MAX_TOKENS = 160
@@ -104,6 +112,13 @@ def tune(base, data: list[tuple[str, int]], epochs: int, lr: float, seed: int, l
     return model
 
 
+def scored(book, coder, path: Path) -> dict:
+    """Per-family micro-F1 and weight agreement of ``coder`` on the gold file ``path``."""
+    lines = read_coded(path, book)
+    return family_scores(evaluate({k: as_codes(v) for k, v in lines.items()}, coded_by(coder, lines), book.ids(),
+                                  weighted=book.weighted_ids()))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--epochs", type=int, default=4)
@@ -111,6 +126,8 @@ def main() -> None:
     ap.add_argument("--layers", type=int, default=0, help="tune only the top N layers (0: all)")
     ap.add_argument("--anchor", type=float, default=0.0, help="weight of the pull towards the base vectors")
     ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--score", type=Path, action="append", default=[],
+                    help="train on the whole dev set and score this gold file, untuned and tuned (repeatable)")
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
     os.environ.setdefault("MATCODER_PRECISION", "fp32")
@@ -123,6 +140,16 @@ def main() -> None:
                      args.layers, args.anchor)
         return TunedEncoder(tuned, f"{seed}-{fold}")
 
+    if args.score:
+        dev = gold_items(ROOT / "models" / "eval" / "dev.jsonl", book)
+        tuned = tune(base, weight_texts(examples + dev), args.epochs, args.lr, 0, args.layers, args.anchor)
+        for name, encoder in (("untuned", Encoder(use_cache=False, precision="fp32")),
+                              ("tuned", TunedEncoder(tuned, "dev"))):
+            coder = EnsembleCoder(book, encoder=encoder)
+            coder.fit(dev)
+            for path in args.score:
+                print(name, path.name, json.dumps(scored(book, coder, path)))
+        return
     seeds = tuple(int(s) for s in args.seeds.split(","))
     result = cross_validate(ROOT / "models" / "eval" / "dev.jsonl", [], seeds=seeds, fold_encoder=fold_encoder)
     print(json.dumps(result, indent=2))

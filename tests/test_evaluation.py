@@ -253,3 +253,18 @@ def test_the_tuning_experiment_learns_from_single_weight_texts_and_leaves_the_ba
     assert (after * before).sum(axis=1).min() < 0.999  # tuning moved the vectors
     assert abs(base.encode_raw(texts) - before).max() < 1e-5  # on a copy
     assert encoder.identity != base.identity
+
+
+def test_the_tuning_experiment_scores_a_gold_file_per_family(tmp_path):
+    from matcoder.models.rules.coder import RuleCoder
+
+    tuned_cv = _benchmark("cv_tuned_encoder")
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "g1", "text": "Payroll and HR are run from the centre for every school.",
+                                "codes": [{"code": "area.shared_services", "weight": 3}]}) + "\n"
+                    + json.dumps({"id": "g2", "text": "Each head chooses the curriculum for their own school.",
+                                  "codes": [{"code": "area.curriculum_pedagogy", "weight": 2}]}) + "\n")
+    book = default_codebook()
+    result = tuned_cv.scored(book, RuleCoder(book), gold)
+    assert result["area"] == 1.0  # both areas found, nothing else
+    assert result["weights"] == 2 and result["weight_exact"] == 0.5  # 3 right, 1 (devolved cue) against gold 2
