@@ -65,7 +65,7 @@ def weight_texts(items: list[TrainingItem]) -> list[tuple[str, int]]:
     """(text as the embedding reads it, weight) of the items whose area codes carry one weight."""
     out = []
     for it in items:
-        levels = {w for code, w in it.positives.items() if code.startswith("area.") and w is not None}
+        levels = {w for w in it.positives.values() if w is not None}  # only area codes carry weights
         if len(levels) == 1:
             out.append((embedding_text(it.text), levels.pop()))
     return out
@@ -86,6 +86,9 @@ def tune(base, data: list[tuple[str, int]], epochs: int, lr: float, seed: int, l
         model.requires_grad_(False)
         for layer in model[0].auto_model.encoder.layer[-layers:]:
             layer.requires_grad_(True)
+    # each text's untuned vector, for the anchor: encoded once, not every epoch
+    untuned = dict(zip((t for t, _ in data), base.encode([t for t, _ in data], convert_to_tensor=True,
+                                                          normalize_embeddings=True).clone())) if anchor else {}
     model.train()
     optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)
     rng = random.Random(seed)
@@ -101,9 +104,7 @@ def tune(base, data: list[tuple[str, int]], epochs: int, lr: float, seed: int, l
             off_diagonal = ~torch.eye(len(batch), dtype=torch.bool)
             loss = ((vectors @ vectors.T - same) ** 2)[off_diagonal].mean()
             if anchor:
-                with torch.no_grad():
-                    before = base.encode([t for t, _ in batch], convert_to_tensor=True,
-                                         normalize_embeddings=True).clone()  # an autograd-usable copy
+                before = torch.stack([untuned[t] for t, _ in batch])
                 loss = loss + anchor * (1 - (vectors * before).sum(-1)).mean()
             optimiser.zero_grad()
             loss.backward()
@@ -132,7 +133,8 @@ def main() -> None:
     args = ap.parse_args()
     os.environ.setdefault("MATCODER_PRECISION", "fp32")
     book = default_codebook()
-    base = Encoder(use_cache=False, precision="fp32").model
+    untuned = Encoder(use_cache=False, precision="fp32")
+    base = untuned.model
     examples = codebook_items(book)
 
     def fold_encoder(training: list[TrainingItem], seed: int, fold: int) -> Encoder:
@@ -143,8 +145,7 @@ def main() -> None:
     if args.score:
         dev = gold_items(ROOT / "models" / "eval" / "dev.jsonl", book)
         tuned = tune(base, weight_texts(examples + dev), args.epochs, args.lr, 0, args.layers, args.anchor)
-        for name, encoder in (("untuned", Encoder(use_cache=False, precision="fp32")),
-                              ("tuned", TunedEncoder(tuned, "dev"))):
+        for name, encoder in (("untuned", untuned), ("tuned", TunedEncoder(tuned, "dev"))):
             coder = EnsembleCoder(book, encoder=encoder)
             coder.fit(dev)
             for path in args.score:

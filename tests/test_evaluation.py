@@ -189,12 +189,8 @@ def _benchmark(name: str):
     return importlib.import_module(name)
 
 
-def _cv_dev():
-    return _benchmark("cv_dev")
-
-
 def test_dev_cross_validation_deals_short_and_long_answers_into_every_fold_per_seed():
-    cv = _cv_dev()
+    cv = _benchmark("cv_dev")
     lengths = [20] * 12 + [cv.LONG_WORDS] * 8
     fold = cv.fold_of(lengths, 4, seed=0)
     for f in range(4):
@@ -205,7 +201,7 @@ def test_dev_cross_validation_deals_short_and_long_answers_into_every_fold_per_s
 
 
 def test_dev_cross_validation_scores_only_the_dev_items_and_trains_on_the_extra_ones(tmp_path):
-    cv = _cv_dev()
+    cv = _benchmark("cv_dev")
     dev_lines = (Path(__file__).resolve().parent.parent / "models" / "eval" / "dev.jsonl").read_text().splitlines()
     short = [line for line in dev_lines if len(json.loads(line)["text"].split()) < cv.LONG_WORDS][:6]
     long = [line for line in dev_lines if len(json.loads(line)["text"].split()) >= cv.LONG_WORDS][:4]
