@@ -48,10 +48,12 @@ def fold_of(lengths: list[int], folds: int, seed: int) -> np.ndarray:
 
 
 def cross_validate(dev: Path, extra: list[Path], coder_name: str = "ensemble.v1", folds: int = 5,
-                   seeds: tuple[int, ...] = (0, 1, 2), fold_encoder=None) -> dict:
+                   seeds: tuple[int, ...] = (0, 1, 2), fold_encoder=None, score_text=None) -> dict:
     """Per-family scores of short and long answers; ``fold_encoder(training items, seed,
     fold)``, when given, makes each fold's encoder from that fold's training items (an
-    encoder tuned on them, say) instead of the one shared model."""
+    encoder tuned on them, say) instead of the one shared model; ``score_text(text)``,
+    when given, rewrites the text of the items scored (not of those trained on), as
+    ``cv_verbatim.py`` turns them into verbatim speech."""
     from matcoder.models.embedding.coder import EmbeddingCoder, EnsembleCoder
 
     book = default_codebook()
@@ -72,6 +74,8 @@ def cross_validate(dev: Path, extra: list[Path], coder_name: str = "ensemble.v1"
             coder = (EnsembleCoder if coder_name == "ensemble.v1" else EmbeddingCoder)(book, encoder=fold_enc)
             coder.fit(training)
             test = {keys[i]: lines[keys[i]] for i in np.nonzero(fold == f)[0]}
+            if score_text:
+                test = {k: line.model_copy(update={"text": score_text(line.text or "")}) for k, line in test.items()}
             for key, codes in coded_by(coder, test).items():
                 gold[group_of[key]][f"{seed}:{key}"] = as_codes(test[key])
                 predicted[group_of[key]][f"{seed}:{key}"] = codes
@@ -96,18 +100,29 @@ def summary(result: dict) -> str:
     return "; ".join(f"{g}: " + ", ".join(f"{k} {v}" for k, v in r.items()) for g, r in result.items())
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str) -> argparse.ArgumentParser:
+    """The options every cross-validation script takes: --dev, --seeds, --record."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--dev", type=Path, default=ROOT / "models" / "eval" / "dev.jsonl")
+    ap.add_argument("--seeds", default="0,1,2", help="fold seeds, pooled")
+    ap.add_argument("--record", action="store_true")
+    return ap
+
+
+def fold_seeds(args: argparse.Namespace) -> tuple[int, ...]:
+    """The parsed --seeds; float32 from here on unless MATCODER_PRECISION says otherwise,
+    so that figures match across machines."""
+    os.environ.setdefault("MATCODER_PRECISION", "fp32")
+    return tuple(int(s) for s in args.seeds.split(","))
+
+
+def main() -> None:
+    ap = arguments(__doc__)
     ap.add_argument("--extra", type=Path, action="append", default=[], help="training-only gold file (repeatable)")
     ap.add_argument("--coder", choices=CODERS, default="ensemble.v1")
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--seeds", default="0,1,2", help="fold seeds, pooled")
-    ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
-    # float32 unless MATCODER_PRECISION says otherwise, so that figures match across machines
-    os.environ.setdefault("MATCODER_PRECISION", "fp32")
-    seeds = tuple(int(s) for s in args.seeds.split(","))
+    seeds = fold_seeds(args)
     result = cross_validate(args.dev, args.extra, args.coder, args.folds, seeds)
     print(json.dumps(result, indent=2))
     if args.record:

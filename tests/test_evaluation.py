@@ -216,9 +216,16 @@ def test_dev_cross_validation_scores_only_the_dev_items_and_trains_on_the_extra_
         calls.append((seed, fold, {it.text for it in training}))
         return shared
 
-    result = cv.cross_validate(dev, [extra], folds=2, seeds=(0,), fold_encoder=fold_encoder)
+    scored: list[str] = []
+
+    def score_text(text):
+        scored.append(text)
+        return text
+
+    result = cv.cross_validate(dev, [extra], folds=2, seeds=(0,), fold_encoder=fold_encoder, score_text=score_text)
     assert result["short"]["items"] == 6 and result["long"]["items"] == 4
     texts = {json.loads(line)["text"] for line in short + long}
+    assert sorted(scored) == sorted(texts)  # only the scored dev items are rewritten, each once
     extra_texts = {json.loads(line)["text"] for line in dev_lines[-5:]}
     assert [(s, f) for s, f, _ in calls] == [(0, 0), (0, 1)]
     # each fold's encoder is made from the other fold's dev items and every extra item
@@ -226,6 +233,20 @@ def test_dev_cross_validation_scores_only_the_dev_items_and_trains_on_the_extra_
     assert all(extra_texts <= seen and (seen - extra_texts) < texts for _, _, seen in calls)
     assert {"area", "breakpoint", "growth", "ceo", "weight_exact"} <= set(result["long"])
     assert 0 < result["short"]["area"] <= 1
+
+
+def test_the_verbatim_benchmark_makes_the_same_speech_for_a_seed_and_the_coders_read_past_it():
+    import random
+
+    from matcoder.verbatim import disfluencies
+
+    speech = _benchmark("cv_verbatim").speech
+    text = ("We had three schools then, and the heads agreed one policy. It worked for a while, "
+            "but by the time we were nine the board could not see the risks, so we changed it.")
+    said = speech(text, random.Random(1), rate=3)
+    assert said == speech(text, random.Random(1), rate=3) != speech(text, random.Random(2), rate=3)
+    assert len(said.split()) > len(text.split()) and speech(text, random.Random(1), rate=0) == text
+    assert len(disfluencies(said)) >= 3 and disfluencies(text) == []
 
 
 def test_the_tuning_experiment_learns_from_single_weight_texts_and_leaves_the_base_model_alone():

@@ -6,6 +6,7 @@ import pytest
 from matcoder.codebook.loader import default_codebook
 from matcoder.models.base import ExcerptInput
 from matcoder.models.rules.coder import RuleCoder
+from matcoder.models.rules.patterns import MATCHING
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,7 @@ def test_ceo_behaviours_from_first_person_statements(coder):
 def test_evidence_spans_are_exact_slices_and_name_the_rule(coder):
     text = "Safeguarding is audited centrally in every school. The heads agreed together on uniform."
     for s in coder.predict([ExcerptInput("e1", text)]):
-        assert s.source == "rules" and s.agent == "rules" and s.agent_version == "v1+match2"
+        assert s.source == "rules" and s.agent == "rules" and s.agent_version == f"v1+{MATCHING}"
         assert 0 < s.score <= 1 and s.evidence
         for e in s.evidence:
             assert text[e.start:e.end] == e.text

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import re
 
+from matcoder.verbatim import fluent
+
 # Revision of this reading, part of the embedding coders' identity: a warehouse coded
 # under an earlier reading is recoded on the next run, not left as it was.
 # read1: the source text as it stands; read2: names as roles, roles read as words;
-# read3: sector acronyms spelt out too.
-READING = "read3"
+# read3: sector acronyms spelt out too; read4: verbatim fillers read past (verbatim.fluent).
+READING = "read4"
 
 # acronym (as written, case-sensitive) -> words; a plural adds "s" unless listed itself
 ACRONYMS = {
@@ -79,7 +81,10 @@ def embedding_text(text: str) -> str:
     """``text`` with editorial marks removed, every bracketed role read as words
     (``[MAT]`` -> "the trust", "our [MAT]" -> "our trust", ``[name]`` -> "a colleague",
     any other bracket -> its words) and sector acronyms spelt out (``ACRONYMS``: "the
-    LGBs" -> "the local governing bodies"). Text with neither comes back unchanged."""
+    LGBs" -> "the local governing bodies"), and without the fillers, discourse markers and
+    repeated words of verbatim speech (``verbatim.fluent``). Text with none of these comes
+    back unchanged."""
+    text = fluent(text)
     if "[" in text:
         text = MARKS.sub(_mark, text)
         text = _BRACKET.sub(lambda m: _phrase(m.group(1), text[max(0, m.start() - 30):m.start()], m.start() == 0),

@@ -11,6 +11,11 @@ words (its *anchors*), which is what keeps 10,000 excerpts within seconds (spaCy
 Matcher, with set predicates and ``{0,N}`` gaps, took over two minutes here).
 
 Sentences end at ``.``, ``!``, ``?`` and ``…`` tokens; gaps (``~N``) never cross one.
+
+Verbatim speech is read past: the tokens of fillers, discourse markers and repeated words
+(``verbatim.disfluencies``: "erm", ", you know,", "we, we") are skipped, so "agreed, erm,
+together" matches "agreed together"; every kept token keeps its offsets into the source
+text, so evidence quotes the speech as it was transcribed.
 """
 from __future__ import annotations
 
@@ -23,6 +28,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from matcoder.verbatim import disfluencies
+
 TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
 SENT_END = frozenset(".!?…")
 _SEP = "\x01"
@@ -31,8 +38,9 @@ _GAP_UNIT = rf"(?: (?![.!?…]{_SEP})[^ ]+)"
 _CACHE: dict[str, str] = {}
 # Revision of how a text is matched against the patterns, part of the identity of every
 # coder that reads the rules, so a warehouse coded under an earlier one is recoded on
-# the next run. match2: typeset hyphens match as plain ones (see _TYPOGRAPHIC).
-MATCHING = "match2"
+# the next run. match2: typeset hyphens match as plain ones (see _TYPOGRAPHIC);
+# match3: fillers, discourse markers and repeated words skipped (verbatim.disfluencies).
+MATCHING = "match3"
 # Word processors' and reports' forms matched as the patterns' plain ones: the curly
 # apostrophe, the hyphen and the non-breaking hyphen ("non‑negotiable").
 _TYPOGRAPHIC = str.maketrans({"’": "'", "\u2010": "-", "\u2011": "-"})
@@ -66,6 +74,9 @@ class Analysed:
     def __init__(self, text: str):
         self.text = text
         spans = [m.span() for m in TOKEN.finditer(text)]
+        skipped = disfluencies(text)
+        if skipped:
+            spans = [s for s in spans if not _inside(s[0], skipped)]
         self.starts = [a for a, _ in spans]
         self.ends = [b for _, b in spans]
         self.words = words = [text[a:b] for a, b in spans]
@@ -90,6 +101,12 @@ class Analysed:
         first = bisect.bisect_left(self.positions, start)
         last = bisect.bisect_right(self.positions, end - 1)
         return first, last
+
+def _inside(offset: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether ``offset`` falls in one of the sorted, disjoint ``spans``."""
+    k = bisect.bisect_right(spans, (offset, float("inf"))) - 1
+    return k >= 0 and spans[k][0] <= offset < spans[k][1]
+
 
 def _words(word: str) -> list[str]:
     return TOKEN.findall(word)
