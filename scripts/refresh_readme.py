@@ -32,6 +32,7 @@ def rules_dev_table() -> str:
 
 HELD_OUT = ROOT / "models" / "eval" / "heldout.jsonl"
 HELD_OUT_LONG = ROOT / "models" / "eval" / "heldout_long.jsonl"
+HELD_OUT_LONG2 = ROOT / "models" / "eval" / "heldout_long2.jsonl"
 
 
 def coder_comparison(path: Path = HELD_OUT) -> str:
@@ -66,7 +67,8 @@ def coder_comparison(path: Path = HELD_OUT) -> str:
 
 
 SECTIONS = {"rules-dev-table": rules_dev_table, "coder-comparison": coder_comparison,
-            "coder-comparison-long": lambda: coder_comparison(HELD_OUT_LONG)}
+            "coder-comparison-long": lambda: coder_comparison(HELD_OUT_LONG),
+            "coder-comparison-long2": lambda: coder_comparison(HELD_OUT_LONG2)}
 
 
 def refreshed(text: str) -> str:

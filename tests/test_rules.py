@@ -57,6 +57,15 @@ def test_typographic_apostrophes_and_hyphens_match_as_plain_ones(coder):
     ("The board's plan is to grow to forty schools.", set()),
     ("I would say we were about nine schools at that point.", {"growth.established"}),
     ("When we were three schools, I would visit every one of them.", {"growth.starter"}),
+    # schools joining are not the size, nor is one school named in passing; "of us" is
+    ("Then we took on four schools on the coast.", set()),
+    ("Two primaries joined us last year.", set()),
+    ("We had a break-in at one primary over the summer.", set()),
+    ("We were just one school until 2016.", {"growth.starter"}),
+    ("When there were five of us, the heads met on Fridays.", {"growth.starter"}),
+    ("By the time there were seven, I was doing both jobs badly.", {"growth.established"}),
+    ("When the eleventh and twelfth schools joined, the hub struggled.", {"growth.established"}),
+    ("The original six are all within twenty minutes of each other.", {"growth.established"}),
 ])
 def test_growth_stage_from_explicit_counts(coder, text, stages):
     got = {c for c in codes(coder, text) if c.startswith("growth.") and c != "growth.future_plan"}

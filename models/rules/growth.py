@@ -4,10 +4,13 @@ Counts are found where a number sits next to a school noun or after a size phras
 
 - "eleven academies", "14 schools", "a 14-school trust", "nine primary schools"
 - "from four to nine schools" (both counts)
-- "when we were three", "now we are at thirteen", "we have grown to twenty-two"
+- "when we were three", "now we are at thirteen", "we have grown to twenty-two",
+  "when there were four of us", "the original six"
 
 Counts of a subset ("two of our schools", "three more schools", "another four
-academies") are not the trust's size and are skipped, and so are targets: a stage
+academies", "we took on four schools", "two schools joined", "at one primary") are not
+the trust's size and are skipped (one school is the size only when the text says so:
+"we were one school", "just one academy"), and so are targets: a stage
 code says what size the trust had or has, so a count that a future or wish marker
 leads in its sentence ("we'd like to be thirty schools", "the plan is to grow to
 forty", "we will be twenty by 2030") is a plan (``growth.future_plan``), not a stage.
@@ -23,7 +26,12 @@ SCHOOL_NOUNS = {"school", "academy", "primary", "primaries", "secondary", "secon
 SUBSET_BEFORE = {"more", "another", "further", "additional", "extra", "new", "other", "first", "last", "the"}
 SUBSET_AFTER = {"more", "of", "other", "new", "further", "additional", "extra"}
 SIZE_LEADS = [("we", "be"), ("we're",), ("we're", "at"), ("we're", "now"), ("we", "be", "at"), ("now", "at"), ("grow", "to"), ("up", "to"),
-              ("get", "to"), ("reach",), ("we", "have"), ("we", "be", "now"), ("we", "be", "only")]
+              ("get", "to"), ("reach",), ("we", "have"), ("we", "be", "now"), ("we", "be", "only"), ("the", "original"),
+              ("there", "be")]
+# schools added to or leaving the trust, not its size: "we took on four schools", "two joined"
+ADDED_BEFORE = [("take", "on"), ("add",), ("bring", "in"), ("welcome",), ("lose",), ("absorb",)]
+ADDED_AFTER = {"join", "convert", "leave"}
+ONE_SIZE_BEFORE = {"just", "only", "single", "be", "a", "have"}  # "we were one school", "a one-school trust"
 ADJECTIVES = {"primary", "secondary", "special", "junior", "infant", "free", "church", "small",
               "rural", "local", "all-through", "through", "high", "good", "outstanding"}
 
@@ -81,7 +89,7 @@ def _school_noun_follows(doc: Analysed, j: int) -> bool:
     return k < len(doc) and doc.norms[k] in SCHOOL_NOUNS
 
 
-AFTER_SIZE = {"then", "and", "at", "by", "in", "when", "so", "but", "or", "now", "back", "schools"}
+AFTER_SIZE = {"then", "and", "at", "by", "in", "when", "so", "but", "or", "now", "back", "schools", "be"}
 
 
 def _size_phrase_before(doc: Analysed, i: int, end: int) -> bool:
@@ -96,6 +104,26 @@ def _size_phrase_before(doc: Analysed, i: int, end: int) -> bool:
     return False
 
 
+def _added(doc: Analysed, i: int, end: int) -> bool:
+    """The count at tokens [i, end) is of schools joining or leaving ("took on four
+    schools", "two primaries joined"); not an ordinal ("when the twelfth school joined"
+    the trust became twelve)."""
+    if doc.lowers[end - 1].endswith(("th", "st", "nd", "rd")):
+        return False
+    if any(i - len(lead) >= 0 and tuple(doc.norms[i - len(lead):i]) == lead for lead in ADDED_BEFORE):
+        return True
+    k = end
+    while k < len(doc) and k < end + 3 and (doc.norms[k] in SCHOOL_NOUNS or doc.norms[k] in ADJECTIVES):
+        k += 1
+    return k < len(doc) and doc.norms[k] in ADDED_AFTER
+
+
+def _of_us(doc: Analysed, i: int, end: int) -> bool:
+    """'when there were four of us': the trust's schools counted as "us"."""
+    return (i >= 2 and tuple(doc.norms[i - 2:i]) == ("there", "be") and end + 1 < len(doc)
+            and doc.norms[end] == "of" and doc.norms[end + 1] == "us")
+
+
 def school_counts(doc: Analysed) -> list[Count]:
     counts: list[Count] = []
     i = 0
@@ -108,9 +136,11 @@ def school_counts(doc: Analysed) -> list[Count]:
         value, end = found
         prev = doc.norms[i - 1] if i else ""
         after = doc.norms[end] if end < len(doc) else ""
-        subset = prev in SUBSET_BEFORE or after in SUBSET_AFTER or (i >= 2 and doc.norms[i - 2] in {"another"})
+        ours = _of_us(doc, i, end)
+        subset = not ours and (prev in SUBSET_BEFORE or after in SUBSET_AFTER or (i >= 2 and doc.norms[i - 2] in {"another"})
+                  or _added(doc, i, end) or (value == 1 and prev not in ONE_SIZE_BEFORE))
         plausible = 1 <= value <= 400 and not _future_before(doc, i)
-        if plausible and not subset and (_school_noun_follows(doc, end) or _size_phrase_before(doc, i, end)):
+        if plausible and not subset and (ours or _school_noun_follows(doc, end) or _size_phrase_before(doc, i, end)):
             counts.append(Count(value, i, end))
             # "from four to nine schools": the first number of a range counts too
             if prev == "to" and i >= 3:

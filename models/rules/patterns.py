@@ -39,7 +39,9 @@ _CACHE: dict[str, str] = {}
 # Revision of how a text is matched against the patterns, part of the identity of every
 # coder that reads the rules, so a warehouse coded under an earlier one is recoded on
 # the next run. match2: typeset hyphens match as plain ones (see _TYPOGRAPHIC);
-# match3: fillers, discourse markers and repeated words skipped (verbatim.disfluencies).
+# match3: fillers, discourse markers and repeated words skipped (verbatim.disfluencies),
+# and school counts read anew (growth.py: schools joining and one school in passing are
+# not the trust's size; "when there were four of us" and "the original six" are).
 MATCHING = "match3"
 # Word processors' and reports' forms matched as the patterns' plain ones: the curly
 # apostrophe, the hyphen and the non-breaking hyphen ("non‑negotiable").
