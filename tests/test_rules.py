@@ -62,6 +62,8 @@ def test_typographic_apostrophes_and_hyphens_match_as_plain_ones(coder):
     ("Two primaries joined us last year.", set()),
     ("We had a break-in at one primary over the summer.", set()),
     ("We were just one school until 2016.", {"growth.starter"}),
+    ("We began in 2013 with one secondary that had been turned around.", {"growth.starter"}),
+    ("We had a long dispute with one school about its budget.", set()),
     ("When there were five of us, the heads met on Fridays.", {"growth.starter"}),
     ("By the time there were seven, I was doing both jobs badly.", {"growth.established"}),
     ("When the eleventh and twelfth schools joined, the hub struggled.", {"growth.established"}),

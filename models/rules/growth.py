@@ -32,6 +32,7 @@ SIZE_LEADS = [("we", "be"), ("we're",), ("we're", "at"), ("we're", "now"), ("we"
 ADDED_BEFORE = [("take", "on"), ("add",), ("bring", "in"), ("welcome",), ("lose",), ("absorb",)]
 ADDED_AFTER = {"join", "convert", "leave"}
 ONE_SIZE_BEFORE = {"just", "only", "single", "be", "a", "have"}  # "we were one school", "a one-school trust"
+STARTS = {"start", "begin", "found", "open", "launch", "set"}  # "we began in 2013 with one secondary"
 ADJECTIVES = {"primary", "secondary", "special", "junior", "infant", "free", "church", "small",
               "rural", "local", "all-through", "through", "high", "good", "outstanding"}
 
@@ -118,6 +119,16 @@ def _added(doc: Analysed, i: int, end: int) -> bool:
     return k < len(doc) and doc.norms[k] in ADDED_AFTER
 
 
+def _one_is_size(doc: Analysed, i: int) -> bool:
+    """'one school' at token i is the trust's size: "we were one school", "just one
+    academy", "we started in 2012 with one secondary"; not "at one primary"."""
+    prev = doc.norms[i - 1] if i else ""
+    if prev in ONE_SIZE_BEFORE:
+        return True
+    return prev in {"with", "as"} and any(doc.norms[k] in STARTS and doc.sents[k] == doc.sents[i]
+                                          for k in range(max(0, i - 7), i - 1))
+
+
 def _of_us(doc: Analysed, i: int, end: int) -> bool:
     """'when there were four of us': the trust's schools counted as "us"."""
     return (i >= 2 and tuple(doc.norms[i - 2:i]) == ("there", "be") and end + 1 < len(doc)
@@ -138,7 +149,7 @@ def school_counts(doc: Analysed) -> list[Count]:
         after = doc.norms[end] if end < len(doc) else ""
         ours = _of_us(doc, i, end)
         subset = not ours and (prev in SUBSET_BEFORE or after in SUBSET_AFTER or (i >= 2 and doc.norms[i - 2] in {"another"})
-                  or _added(doc, i, end) or (value == 1 and prev not in ONE_SIZE_BEFORE))
+                  or _added(doc, i, end) or (value == 1 and not _one_is_size(doc, i)))
         plausible = 1 <= value <= 400 and not _future_before(doc, i)
         if plausible and not subset and (ours or _school_noun_follows(doc, end) or _size_phrase_before(doc, i, end)):
             counts.append(Count(value, i, end))
