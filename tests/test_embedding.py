@@ -210,6 +210,10 @@ class RecordingEncoder(SplitCountingEncoder):
     ("Our [MAT] board [...] chose one [school] [inaudible] to lead.", "Our trust board chose one school to lead."),
     ("We asked [the council] and [Director of Education].", "We asked the council and the Director of Education."),
     ("No brackets here, [sic] or not.", "No brackets here, or not."),
+    # transcription services' marks: with a time, in parentheses, or a bare time
+    ("[00:03:12] The heads [inaudible 00:03:14] agreed it (laughs).", "The heads agreed it."),
+    ("We (and I mean all of us) met at 10:30 [crosstalk] (the usual room).",
+     "We (and I mean all of us) met at 10:30 (the usual room)."),
     ("Plain text stays exactly as it was.", "Plain text stays exactly as it was."),
     ("The LGBs lost their budgets and the SoD went to the [MAT] board.",
      "The local governing bodies lost their budgets and the scheme of delegation went to the trust board."),

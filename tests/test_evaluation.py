@@ -170,7 +170,7 @@ def test_held_out_sets_share_no_text_with_training_material_and_use_only_codeboo
     eval_dir = Path(__file__).resolve().parent.parent / "models" / "eval"
     training = {" ".join(t.split()).lower() for t in
                 [e.text for c in book.codes() for e in c.examples]
-                + [line.text for name in ("dev.jsonl", "dev_more.jsonl", "acronyms.jsonl")
+                + [line.text for name in ("dev.jsonl", "dev_more.jsonl", "dev_spoken.jsonl", "acronyms.jsonl")
                    for line in read_coded(eval_dir / name, book).values()]}
     for name in ("heldout.jsonl", "heldout_long.jsonl", "heldout_long2.jsonl"):
         held = read_coded(eval_dir / name, book)

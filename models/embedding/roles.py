@@ -23,8 +23,9 @@ from matcoder.verbatim import fluent
 # Revision of this reading, part of the embedding coders' identity: a warehouse coded
 # under an earlier reading is recoded on the next run, not left as it was.
 # read1: the source text as it stands; read2: names as roles, roles read as words;
-# read3: sector acronyms spelt out too; read4: verbatim fillers read past (verbatim.fluent).
-READING = "read4"
+# read3: sector acronyms spelt out too; read4: verbatim fillers read past (verbatim.fluent);
+# read5: editorial marks with a time or in parentheses, and bare times, dropped (MARKS).
+READING = "read5"
 
 # acronym (as written, case-sensitive) -> words; a plural adds "s" unless listed itself
 ACRONYMS = {
@@ -68,8 +69,14 @@ ROLE_NOUNS = {
     "interviewer": "interviewer",
 }
 PERSON = {"name", "person", "names", "name of person"}  # -> "a colleague"
-MARKS = re.compile(r"[^\S\n]*\[(?:\.\.\.|…|\.\s\.\s\.|inaudible|unclear|indistinct|laughs?|laughter|"
-                   r"crosstalk|pause|sic)\][^\S\n]*", re.IGNORECASE)
+# An editorial mark, in brackets or in parentheses as transcription services write them,
+# with or without a time ("[inaudible 00:03:12]", "(laughs)", "[crosstalk]"), or a bare
+# time ("[00:03:12]"): dropped from what the embedding reads.
+_TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?"
+MARKS = re.compile(r"[^\S\n]*(?:\[|\()(?:(?:\.\.\.|…|\.\s\.\s\.|inaudible|unintelligible|unclear|indistinct|laughs?|"
+                   r"laughing|laughter|chuckles?|crosstalk|cross-talk|overtalk|overlapping(?: speech)?|(?:long )?pause|"
+                   r"sic|coughs?|silence|background noise|phone rings?)(?:[\s,:-]*" + _TIME + r")?|" + _TIME +
+                   r")(?:\]|\))[^\S\n]*", re.IGNORECASE)
 DETERMINERS = {"the", "our", "their", "your", "my", "his", "her", "its", "a", "an", "this", "that", "these",
                "those", "each", "every", "one", "another", "which", "whose", "no", "any", "some"}
 _BRACKET = re.compile(r"\[([^\[\]\n]{1,40})\]")
@@ -78,15 +85,17 @@ _SENTENCE_END = re.compile(r"(?:[.!?][\"'”’)]?\s+|\n\s*)$")
 
 
 def embedding_text(text: str) -> str:
-    """``text`` with editorial marks removed, every bracketed role read as words
+    """``text`` with editorial marks removed (``MARKS``: "[inaudible 00:03:12]",
+    "(laughs)", "[00:03:12]"), every bracketed role read as words
     (``[MAT]`` -> "the trust", "our [MAT]" -> "our trust", ``[name]`` -> "a colleague",
     any other bracket -> its words) and sector acronyms spelt out (``ACRONYMS``: "the
     LGBs" -> "the local governing bodies"), and without the fillers, discourse markers and
     repeated words of verbatim speech (``verbatim.fluent``). Text with none of these comes
     back unchanged."""
     text = fluent(text)
-    if "[" in text:
+    if "[" in text or "(" in text:
         text = MARKS.sub(_mark, text)
+    if "[" in text:
         text = _BRACKET.sub(lambda m: _phrase(m.group(1), text[max(0, m.start() - 30):m.start()], m.start() == 0),
                             text)
     return _ACRONYM.sub(_spelt_out, text)
@@ -102,7 +111,7 @@ def _spelt_out(m: re.Match) -> str:
 
 def _mark(m: re.Match) -> str:
     """A removed mark leaves one space between words, none at an edge or before punctuation."""
-    return " " if m.start() > 0 and m.end() < len(m.string) and m.string[m.end()].isalnum() else ""
+    return " " if m.start() > 0 and m.end() < len(m.string) and m.string[m.end()] not in ".,;:!?)]\n" else ""
 
 
 def _phrase(inner: str, before: str, first_in_text: bool) -> str:
