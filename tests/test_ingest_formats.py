@@ -90,6 +90,36 @@ def test_docx_plain_labels(tmp_path: Path):
     assert [turn.role for turn in read_transcript(path).turns] == ["interviewer", "interviewee"] * 2
 
 
+def test_docx_tracked_changes_are_read_accepted(tmp_path: Path):
+    """A transcript corrected with Track Changes on: inserted words are read, deleted and
+    moved-from ones are not, and a paragraph's tab stops add no text."""
+    import docx
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    def tracked(paragraph, kind: str, text: str) -> None:
+        change = etree.SubElement(paragraph._p, qn(f"w:{kind}"), {qn("w:id"): "1", qn("w:author"): "T"})
+        run = etree.SubElement(change, qn("w:r"))
+        etree.SubElement(run, qn("w:delText" if kind == "del" else "w:t")).text = text
+
+    document = docx.Document()
+    document.add_paragraph("Interviewer: How did the trust change?")
+    answer = document.add_paragraph("CEO: We agreed the policy")
+    tracked(answer, "ins", " together")
+    tracked(answer, "del", " separately")
+    tracked(answer, "moveFrom", " in 2018")
+    tracked(answer, "moveTo", " in 2019")
+    answer.add_run(".")
+    tabs = etree.SubElement(answer._p.get_or_add_pPr(), qn("w:tabs"))
+    etree.SubElement(tabs, qn("w:tab"), {qn("w:val"): "left", qn("w:pos"): "720"})
+    document.add_paragraph("Interviewer: And the schools?")
+    document.add_paragraph("CEO: Each school keeps its own curriculum.")
+    path = tmp_path / "tracked.docx"
+    document.save(path)
+    answers = [a.text for a in read_transcript(path).answers()]
+    assert answers == ["We agreed the policy together in 2019.", "Each school keeps its own curriculum."]
+
+
 def test_docx_table_layout():
     t = read_transcript(SAMPLES / "mat24.docx")
     assert {turn.speaker for turn in t.turns} == {"Interviewer", "CEO"}
@@ -117,6 +147,24 @@ def test_srt_bracket_speakers():
     t = read_transcript(SAMPLES / "mat33_captions.srt")
     assert {s for s, _ in roles(t)} == {"Jo Whitlock", "Andrew Feltham"}
     assert all(not turn.text.startswith("[") for turn in t.turns)
+
+
+def test_srt_override_tags_and_timing_coordinates_are_read_past(tmp_path):
+    """Subtitle editors write position and style overrides ("{\\an8}", "{\\i1}") into the text
+    and display coordinates after the timing; neither is speech."""
+    lines = ["{\\an8}INTERVIEWER: How has the trust changed?",
+             "JANE: <i>Well,</i> when there were {\\i1}four{\\i0} of us the heads agreed it all.",
+             "INTERVIEWER: {\\an8}And now?",
+             "JANE: Now finance is run centrally for all eleven schools."]
+    blocks = [f"{n}\r\n00:00:0{n},000 --> 00:00:0{n},900 X1:100 X2:600 Y1:40 Y2:80\r\n{line}\r\n"
+              for n, line in enumerate(lines, 1)]
+    path = tmp_path / "captions.srt"
+    path.write_text("\r\n".join(blocks), encoding="utf-8")
+    assert [(turn.speaker, turn.text) for turn in read_transcript(path).turns] == [
+        ("INTERVIEWER", "How has the trust changed?"),
+        ("JANE", "Well, when there were four of us the heads agreed it all."),
+        ("INTERVIEWER", "And now?"),
+        ("JANE", "Now finance is run centrally for all eleven schools.")]
 
 
 def test_two_interviewers_both_interviewer():

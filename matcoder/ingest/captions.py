@@ -17,11 +17,14 @@ from matcoder.ingest.speakers import RoleConfig, accepted_labels, norm_label
 VTT_TIMING = re.compile(
     r"^\s*(?P<start>(?:\d{2,}:)?\d{2}:\d{2}\.\d{3})\s+-->\s+(?:\d{2,}:)?\d{2}:\d{2}\.\d{3}(?:\s.*)?$"
 )
+# an SRT timing line may end in display coordinates ("X1:100 X2:600 Y1:40 Y2:80")
 SRT_TIMING = re.compile(
-    r"^\s*(?P<start>\d{1,2}:\d{2}:\d{2}[,.]\d{1,3})\s*-->\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*$"
+    r"^\s*(?P<start>\d{1,2}:\d{2}:\d{2}[,.]\d{1,3})\s*-->\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}(?:\s+[XY]\d:.*)?\s*$"
 )
 VOICE = re.compile(r"^\s*<v(?:\.[\w.-]+)?\s+(?P<name>[^>]+)>")
 TAG = re.compile(r"</?[^>]*>")
+# subtitle editors' override tags in SRT text: "{\an8}" (position), "{\i1}" (italics)
+OVERRIDE = re.compile(r"\{\\[^{}]*\}")
 PREFIX = re.compile(r"^\s*(?:-\s*)?(?:\[(?P<b>[^\]]{1,40})\]|(?P<c>[^\W\d_][\w.'’\- ]{0,39}?)\s*:)\s+")
 
 
@@ -51,7 +54,7 @@ def _cue_speaker(payload: str) -> tuple[str | None, str]:
 
 
 def _clean(payload: str) -> str:
-    return " ".join(html.unescape(TAG.sub("", payload)).split())
+    return " ".join(html.unescape(OVERRIDE.sub("", TAG.sub("", payload))).split())
 
 
 def _merge(cues: list[tuple[str | None, str | None, str]], config: RoleConfig,

@@ -2,6 +2,10 @@
 
 A label in bold without a colon (``**Interviewer** So...``) is given one, so the
 label-line parser of plain text handles both styles.
+
+Text is read as Word shows it with every tracked change accepted: a transcript corrected
+with Track Changes on and sent before anyone accepted them keeps its inserted words and
+loses its deleted ones (python-docx's ``Paragraph.text`` skips insertions).
 """
 from __future__ import annotations
 
@@ -11,10 +15,25 @@ from pathlib import Path
 from matcoder.errors import InputFileError
 
 MAX_DOCX_XML_BYTES = 50 * 1024 * 1024
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_RUN_CONTENT = {_W + "t": None, _W + "tab": "\t", _W + "br": "\n", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
+_REJECTED = {_W + "del", _W + "moveFrom", "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"}
+
+
+def accepted_text(paragraph_element) -> str:
+    """A paragraph's text with tracked changes accepted: run text, tabs and breaks in
+    document order, inserted and moved-to text included, deleted and moved-from text
+    (and the fallback copy of a text box) left out."""
+    out = []
+    for node in paragraph_element.iter(*_RUN_CONTENT):
+        if node.getparent().tag != _W + "r" or any(a.tag in _REJECTED for a in node.iterancestors()):
+            continue
+        out.append(node.text or "" if node.tag == _W + "t" else _RUN_CONTENT[node.tag])
+    return "".join(out)
 
 
 def _paragraph_line(paragraph) -> str:
-    text = paragraph.text
+    text = accepted_text(paragraph._p)
     runs = paragraph.runs
     bold = ""
     for run in runs:
@@ -43,7 +62,7 @@ def _iter_block_lines(document) -> list[str]:
             lines.append(_paragraph_line(Paragraph(child, document)))
         elif tag == "tbl":
             for row in Table(child, document).rows:
-                cells = [c.text.strip() for c in row.cells]
+                cells = ["\n".join(accepted_text(p._p) for p in c.paragraphs).strip() for c in row.cells]
                 cells = [c for i, c in enumerate(cells) if c and c not in cells[:i]]
                 if len(cells) >= 2 and len(cells[0]) <= 40:
                     lines.append(f"{cells[0]}: {cells[-1]}")
