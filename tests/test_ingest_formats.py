@@ -198,6 +198,16 @@ def test_bare_label_lines_and_dash_separators(tmp_path: Path):
     assert t.turns[1].timestamp == "00:01:05"
 
 
+def test_q_dot_and_a_dot_labels(tmp_path: Path):
+    path = tmp_path / "qa.txt"
+    path.write_text("Q. How did it start?\nA. With two schools. I. Introduction of a second one came later.\n"
+                    "Q. And now?\nA. Eleven.\n", encoding="utf-8")
+    t = read_transcript(path)
+    assert roles(t) == [("Q", "interviewer"), ("A", "interviewee"), ("Q", "interviewer"), ("A", "interviewee")]
+    assert [a.text for a in t.answers()] == ["With two schools. I. Introduction of a second one came later.",
+                                             "Eleven."]
+
+
 def test_docx_label_in_its_own_bold_paragraph(tmp_path: Path):
     path = write_docx(tmp_path / "own.docx", [("Interviewer", ""), (None, "What is the vision?"),
                                                ("CEO", ""), (None, "Every child thrives."),

@@ -28,6 +28,8 @@ LABEL_LINE = re.compile(
 OTTER_LINE = re.compile(rf"^[ \t]*(?P<label>{_LABEL})[ \t]{{2,}}(?P<ts2>{_TS})[ \t]*$")
 # "Q - What...", "Interviewer – So..." (accepted only for known role labels)
 DASH_LINE = re.compile(rf"^[ \t]*(?P<label>{_LABEL})[ \t]+[-–][ \t]+(?P<text>\S.*)$")
+# "Q. What...", "A. Well..." (court-reporter style; only Q and A, so "I. Introduction" is no label)
+DOT_LINE = re.compile(r"^[ \t]*(?P<label>[QA])\.[ \t]+(?P<text>\S.*)$")
 # a label alone on its line, the talk below ("INTERVIEWER", "**Jane Smith**", "Jane Smith (00:01:02)")
 BARE_LINE = re.compile(rf"^[ \t]*(?:\*\*)?(?P<label>{_LABEL})(?:\*\*)?(?:[ \t]*[\[(](?P<ts2>{_TS})[\])])?[ \t]*$")
 TIMESTAMP_ONLY = re.compile(rf"^[ \t]*[\[(]?{_TS}[\])]?[ \t]*$")
@@ -85,6 +87,9 @@ def _match_label(line: str, known: dict[str, Role]) -> tuple[str, str | None, st
     m = DASH_LINE.match(line)
     if m and norm_label(m.group("label")) in known:
         return m.group("label").strip(), None, m.group("text").strip()
+    m = DOT_LINE.match(line)
+    if m and norm_label(m.group("label")) in known:
+        return m.group("label"), None, m.group("text").strip()
     m = BARE_LINE.match(line)
     if m and len(m.group("label").split()) <= 4 and (norm_label(m.group("label")) in known
                                                       or _looks_like_name(m.group("label"))):
