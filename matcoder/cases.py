@@ -10,8 +10,6 @@ by ``[MAT]``, ``[school]``, ``[name]``, ``[place]`` and ``[county]``.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 from typing import Literal
@@ -20,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from matcoder.errors import InputFileError
 from matcoder.ingest.reader import interview_id_for
-from matcoder.ingest.text import decode_bytes
+from matcoder.sheets import read_rows
 
 ALIASES = {
     "interview": ("interview", "interview_id", "file", "transcript", "filename"),
@@ -135,11 +133,7 @@ def _column_map(header: list[str]) -> tuple[dict[int, str], list[str]]:
 def load_cases(path: Path) -> tuple[dict[str, CaseRecord], list[str]]:
     """Read the case sheet. Returns records by interview id, and one problem line per
     bad row or column (those rows are left out; their interviews load without attributes)."""
-    try:
-        text = decode_bytes(path.read_bytes(), str(path))
-    except OSError as exc:
-        raise InputFileError(path, f"cannot read case sheet ({exc.strerror})") from None
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = read_rows(path, "case sheet")
     if not rows:
         raise InputFileError(path, "case sheet is empty")
     mapping, unknown = _column_map(rows[0])

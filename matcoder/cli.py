@@ -67,6 +67,15 @@ def _warm_up_embeddings() -> None:
     import sentence_transformers  # noqa: F401  (imported for its side effect: loaded modules)
 
 
+def _sheet_in(folder: Path, stem: str) -> str | None:
+    """The folder's ``<stem>.csv``, else ``<stem>.xlsx`` (or another spelling a team may
+    save, which ``sheets.read_rows`` then reads or refuses by name), else none."""
+    for suffix in (".csv", ".xlsx", ".xlsm", ".xls", ".ods"):
+        if (folder / f"{stem}{suffix}").exists():
+            return str(folder / f"{stem}{suffix}")
+    return None
+
+
 def cmd_run(args) -> int:
     _quiet_prefect()
     if args.coder != "rules.v1":
@@ -74,8 +83,8 @@ def cmd_run(args) -> int:
     from matcoder.flows.code_interviews import RunConfig, code_interviews
 
     folder = Path(args.folder)
-    cases = args.cases or (str(folder / "cases.csv") if (folder / "cases.csv").exists() else None)
-    names = args.names or (str(folder / "names.csv") if (folder / "names.csv").exists() else None)
+    cases = args.cases or _sheet_in(folder, "cases")
+    names = args.names or _sheet_in(folder, "names")
     config = RunConfig(folder=str(folder), warehouse=str(args.warehouse), cases=cases, names=names, coder=args.coder,
                        codebook=args.codebook, interviewer_labels=tuple(args.interviewer_label),
                        interviewee_labels=tuple(args.interviewee_label), keep_staging=args.keep_staging,
@@ -314,9 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "Exit 0 when every file went in, 3 when some were rejected, 2 on usage errors.")
     r.add_argument("folder", nargs="?", default="transcripts_sample", metavar="DIR",
                    help="folder of transcripts (default transcripts_sample)")
-    r.add_argument("--cases", metavar="FILE", help="case sheet CSV (default DIR/cases.csv when present)")
-    r.add_argument("--names", metavar="FILE", help="project-wide names to pseudonymise, CSV name,role "
-                   "(default DIR/names.csv when present)")
+    r.add_argument("--cases", metavar="FILE", help="case sheet, CSV or .xlsx (default DIR/cases.csv, else DIR/cases.xlsx, when present)")
+    r.add_argument("--names", metavar="FILE", help="project-wide names to pseudonymise, name,role rows in CSV or .xlsx "
+                   "(default DIR/names.csv, else DIR/names.xlsx, when present)")
     warehouse_opt(r)
     r.add_argument("--coder", default=DEFAULT_CODER, choices=CODERS, help="versioned coder name")
     r.add_argument("--codebook", metavar="FILE", help="codebook YAML (default codebook/codebook.yaml)")

@@ -136,6 +136,25 @@ def test_case_sheet_rows_missing_or_invalid_are_reported_and_attributes_stay_nul
         ("alpha", None, None, False), ("beta", "MAT 91", 12, True), ("gamma", None, None, False)]
 
 
+def test_an_excel_case_sheet_in_the_folder_is_read_and_its_names_kept_for_pseudonymising(capsys, round_dir: Path,
+                                                                                       warehouse: Path):
+    from openpyxl import Workbook
+
+    (round_dir / "cases.csv").unlink()  # a team that keeps its sheet in Excel
+    book = Workbook()
+    for row in [["Interview", "Pseudonym", "Schools", "Trust"], ["alpha.txt", "MAT 90", 9.0, "Fenmoor Learning"],
+                ["beta", "MAT 91", 12, None], ["gamma", "MAT 92", 31, None]]:
+        book.active.append(row)
+    book.save(round_dir / "cases.xlsx")
+    code, summary, _ = run(capsys, round_dir, warehouse)
+    assert code == 0 and summary["case_sheet_warnings"] == [], summary["case_sheet_warnings"]
+    assert summary["without_case_row"] == [] and "cases.xlsx" not in summary["ignored_files"]
+    assert table(warehouse, "SELECT interview_id, pseudonym, n_schools FROM interviews ORDER BY 1") == [
+        ("alpha", "MAT 90", 9), ("beta", "MAT 91", 12), ("gamma", "MAT 92", 31)]
+    assert table(warehouse, "SELECT interview_id, name, role, source FROM case_names") == [
+        ("alpha", "Fenmoor Learning", "MAT", "case sheet")]
+
+
 def test_a_codebook_change_recodes_without_reloading_transcripts(capsys, round_dir: Path, warehouse: Path,
                                                                 tmp_path: Path):
     run(capsys, round_dir, warehouse)

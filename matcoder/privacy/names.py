@@ -3,16 +3,14 @@ and a project-wide names file (CSV ``name,role``; role one of MAT, school, name,
 county, organisation), stored in the warehouse's private ``case_names`` table."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
 from matcoder.cases import CaseRecord
 from matcoder.errors import InputFileError
-from matcoder.ingest.text import decode_bytes
 from matcoder.privacy.pseudonymise import ROLES as PSEUDONYM_ROLES
+from matcoder.sheets import read_rows
 
 ROLES = tuple(r for r in PSEUDONYM_ROLES if r not in ("CEO", "Interviewer"))  # speakers come from the transcript
 
@@ -31,13 +29,9 @@ def case_name_rows(cases: Mapping[str, CaseRecord]) -> list[NameRow]:
 
 
 def read_names_file(path: Path) -> list[NameRow]:
-    """A project-wide list: ``name,role`` per line (header optional)."""
-    try:
-        text = decode_bytes(path.read_bytes(), str(path))
-    except OSError as exc:
-        raise InputFileError(path, f"cannot read names file ({exc.strerror})") from None
+    """A project-wide list: ``name,role`` per line (header optional), CSV or .xlsx."""
     rows = []
-    for line_no, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    for line_no, row in enumerate(read_rows(path, "names file"), start=1):
         if not row or not row[0].strip() or (line_no == 1 and row[0].strip().casefold() == "name"):
             continue
         role = row[1].strip() if len(row) > 1 and row[1].strip() else "name"

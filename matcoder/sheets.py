@@ -1,0 +1,66 @@
+"""The team's sheets (case sheet, names list) as rows of strings: CSV or Excel.
+
+Research teams keep these in Excel, and Excel writes CSV with commas, or semicolons or
+tabs in some settings. Whatever they save, the pipeline must read it or refuse it by
+name: a case sheet passed over in silence would load interviews without attributes, and
+its trust, school and people names would not be pseudonymised.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from pathlib import Path
+
+from matcoder.errors import InputFileError
+from matcoder.ingest.text import decode_bytes
+
+EXCEL = {".xlsx", ".xlsm"}
+UNREADABLE = {".xls": "an old Excel workbook", ".ods": "a LibreOffice sheet", ".numbers": "a Numbers sheet"}
+DELIMITERS = (",", ";", "\t")
+
+
+def read_rows(path: Path, what: str) -> list[list[str]]:
+    """Every row of ``path`` (``what`` names it in messages: "case sheet"): a CSV file
+    (UTF-8 with or without BOM, UTF-16, Windows-1252; comma, semicolon or tab, read off
+    its first line) or the first worksheet of an .xlsx workbook."""
+    suffix = path.suffix.lower()
+    if suffix in UNREADABLE:
+        raise InputFileError(path, f"{what} is {UNREADABLE[suffix]}: save it as .xlsx or .csv")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read {what} ({exc.strerror})") from None
+    if suffix in EXCEL:
+        return _workbook_rows(path, data, what)
+    text = decode_bytes(data, str(path))
+    first = text.split("\n", 1)[0]
+    delimiter = max(DELIMITERS, key=first.count) if any(d in first for d in DELIMITERS) else ","
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
+def _workbook_rows(path: Path, data: bytes, what: str) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError... for a broken file
+        raise InputFileError(path, f"{what} is not a readable .xlsx workbook ({type(exc).__name__})") from None
+    try:
+        sheet = book.worksheets[0]
+        return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _cell(value) -> str:
+    """A cell as the CSV Excel would save shows it: 12 not 12.0, yes/no for a tick."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,58 @@
+"""The team's sheets (case sheet, names list) as CSV in any of Excel's delimiters, or .xlsx."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from matcoder.cases import load_cases
+from matcoder.errors import InputFileError
+from matcoder.privacy.names import read_names_file
+from matcoder.sheets import read_rows
+
+
+def workbook(path: Path, rows: list[list]) -> Path:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+def test_an_excel_case_sheet_reads_like_its_csv(tmp_path: Path):
+    header = ["Interview", "Pseudonym", "Schools", "Phase", "Grew rapidly", "Cluster", "Trust"]
+    xlsx = workbook(tmp_path / "cases.xlsx", [header, ["alpha.txt", "MAT 27", 12.0, "mixed", True, 2, "Fenmoor Trust"],
+                                               [None] * 7, ["beta", "MAT 28", 4, "Predominantly primary", False, 1.0, None]])
+    csv = tmp_path / "cases.csv"
+    csv.write_text(",".join(header) + "\nalpha.txt,MAT 27,12,mixed,yes,2,Fenmoor Trust\n\n"
+                   "beta,MAT 28,4,Predominantly primary,no,1,\n", encoding="utf-8")
+    from_excel, problems = load_cases(xlsx)
+    assert problems == [] and from_excel == load_cases(csv)[0]
+    assert from_excel["alpha"].n_schools == 12 and from_excel["alpha"].grew_rapidly is True
+    assert from_excel["beta"].strategy_cluster == 1 and from_excel["alpha"].trust_name == "Fenmoor Trust"
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_a_csv_saved_with_semicolons_or_tabs_reads_the_same(tmp_path: Path, delimiter: str):
+    path = tmp_path / "cases.csv"
+    path.write_text(delimiter.join(["interview", "pseudonym", "school_names"]) + "\n"
+                    + delimiter.join(["alpha", "MAT 27", '"Ash Primary; Elm Academy"']) + "\n", encoding="utf-8")
+    assert read_rows(path, "case sheet") == [["interview", "pseudonym", "school_names"],
+                                             ["alpha", "MAT 27", "Ash Primary; Elm Academy"]]
+
+
+def test_an_excel_names_list_is_read(tmp_path: Path):
+    path = workbook(tmp_path / "names.xlsx", [["name", "role"], ["Dr  Amina Okafor", "name"], ["Fenmoor", None]])
+    assert [(r.name, r.role) for r in read_names_file(path)] == [("Dr Amina Okafor", "name"), ("Fenmoor", "name")]
+
+
+@pytest.mark.parametrize("name, message", [("cases.xls", "an old Excel workbook: save it as .xlsx or .csv"),
+                                           ("cases.ods", "a LibreOffice sheet: save it as .xlsx or .csv"),
+                                           ("cases.xlsx", "not a readable .xlsx workbook")])
+def test_a_sheet_that_cannot_be_read_is_refused_by_name(tmp_path: Path, name: str, message: str):
+    path = tmp_path / name
+    path.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(InputFileError) as err:
+        load_cases(path)
+    assert name in str(err.value) and message in str(err.value)
