@@ -68,6 +68,7 @@ def test_typographic_apostrophes_and_hyphens_match_as_plain_ones(coder):
     ("By the time there were seven, I was doing both jobs badly.", {"growth.established"}),
     ("When the eleventh and twelfth schools joined, the hub struggled.", {"growth.established"}),
     ("The original six are all within twenty minutes of each other.", {"growth.established"}),
+    ("Now, at 23, I couldn't possibly do that.", {"growth.national"}),
 ])
 def test_growth_stage_from_explicit_counts(coder, text, stages):
     got = {c for c in codes(coder, text) if c.startswith("growth.") and c != "growth.future_plan"}

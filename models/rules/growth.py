@@ -27,7 +27,7 @@ SUBSET_BEFORE = {"more", "another", "further", "additional", "extra", "new", "ot
 SUBSET_AFTER = {"more", "of", "other", "new", "further", "additional", "extra"}
 SIZE_LEADS = [("we", "be"), ("we're",), ("we're", "at"), ("we're", "now"), ("we", "be", "at"), ("now", "at"), ("grow", "to"), ("up", "to"),
               ("get", "to"), ("reach",), ("we", "have"), ("we", "be", "now"), ("we", "be", "only"), ("the", "original"),
-              ("there", "be")]
+              ("there", "be"), ("now", ",", "at")]
 # schools added to or leaving the trust, not its size: "we took on four schools", "two joined"
 ADDED_BEFORE = [("take", "on"), ("add",), ("bring", "in"), ("welcome",), ("lose",), ("absorb",)]
 ADDED_AFTER = {"join", "convert", "leave"}
