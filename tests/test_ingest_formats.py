@@ -198,6 +198,25 @@ def test_bare_label_lines_and_dash_separators(tmp_path: Path):
     assert t.turns[1].timestamp == "00:01:05"
 
 
+def test_teams_transcript_docx_name_and_time_lines(tmp_path: Path):
+    """Microsoft Teams exports a transcript as DOCX: a title, the date, then per turn a
+    paragraph "Name 0:04" (one space or a tab) with the talk in the next paragraph."""
+    import docx
+
+    document = docx.Document()
+    for text in ["Transcript", "15 March 2024, 10:02am", "Sam Patel\t0:01", "How has the trust changed?",
+                 "Jane Smith 0:04", "When there were four of us the heads agreed everything.",
+                 "Sam Patel\t1:12", "And now?", "Jane Smith 1:15", "Finance is run centrally for all eleven schools."]:
+        document.add_paragraph(text)
+    path = tmp_path / "teams.docx"
+    document.save(path)
+    t = read_transcript(path)
+    assert roles(t) == [("Sam Patel", "interviewer"), ("Jane Smith", "interviewee")] * 2
+    assert [(turn.text, turn.timestamp) for turn in t.answers()] == [
+        ("When there were four of us the heads agreed everything.", "0:04"),
+        ("Finance is run centrally for all eleven schools.", "1:15")]
+
+
 def test_q_dot_and_a_dot_labels(tmp_path: Path):
     path = tmp_path / "qa.txt"
     path.write_text("Q. How did it start?\nA. With two schools. I. Introduction of a second one came later.\n"

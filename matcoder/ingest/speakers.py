@@ -31,7 +31,9 @@ DASH_LINE = re.compile(rf"^[ \t]*(?P<label>{_LABEL})[ \t]+[-–][ \t]+(?P<text>\
 # "Q. What...", "A. Well..." (court-reporter style; only Q and A, so "I. Introduction" is no label)
 DOT_LINE = re.compile(r"^[ \t]*(?P<label>[QA])\.[ \t]+(?P<text>\S.*)$")
 # a label alone on its line, the talk below ("INTERVIEWER", "**Jane Smith**", "Jane Smith (00:01:02)")
-BARE_LINE = re.compile(rf"^[ \t]*(?:\*\*)?(?P<label>{_LABEL})(?:\*\*)?(?:[ \t]*[\[(](?P<ts2>{_TS})[\])])?[ \t]*$")
+# (or "Jane Smith 0:04", "Jane Smith<tab>0:04": Microsoft Teams' transcript export)
+BARE_LINE = re.compile(rf"^[ \t]*(?:\*\*)?(?P<label>{_LABEL})(?:\*\*)?"
+                       rf"(?:[ \t]*[\[(](?P<ts2>{_TS})[\])]|[ \t]+(?P<ts3>{_TS}))?[ \t]*$")
 TIMESTAMP_ONLY = re.compile(rf"^[ \t]*[\[(]?{_TS}[\])]?[ \t]*$")
 LEADING_TS = re.compile(rf"^[ \t]*[\[(]?{_TS}[\])]?[ \t]+")
 
@@ -93,7 +95,7 @@ def _match_label(line: str, known: dict[str, Role]) -> tuple[str, str | None, st
     m = BARE_LINE.match(line)
     if m and len(m.group("label").split()) <= 4 and (norm_label(m.group("label")) in known
                                                       or _looks_like_name(m.group("label"))):
-        return m.group("label").strip(), m.group("ts2"), ""
+        return m.group("label").strip(), m.group("ts2") or m.group("ts3"), ""
     return None
 
 
