@@ -217,6 +217,17 @@ def test_teams_transcript_docx_name_and_time_lines(tmp_path: Path):
         ("Finance is run centrally for all eleven schools.", "1:15")]
 
 
+def test_zoom_saved_captions_bracketed_name_and_clock_time(tmp_path: Path):
+    path = tmp_path / "zoom.txt"
+    path.write_text("[Sam Patel] 10:02:15\nHow did it start?\n[Jane Smith] 10:02:19\nWith two schools.\n"
+                    "[inaudible] and then four.\n[Sam Patel] 10:03:01\nAnd now?\n[Jane Smith] 10:03:05\nEleven.\n",
+                    encoding="utf-8")
+    t = read_transcript(path)
+    assert roles(t) == [("Sam Patel", "interviewer"), ("Jane Smith", "interviewee")] * 2
+    assert [(a.text, a.timestamp) for a in t.answers()] == [("With two schools.\n[inaudible] and then four.", "10:02:19"),
+                                                            ("Eleven.", "10:03:05")]
+
+
 def test_q_dot_and_a_dot_labels(tmp_path: Path):
     path = tmp_path / "qa.txt"
     path.write_text("Q. How did it start?\nA. With two schools. I. Introduction of a second one came later.\n"

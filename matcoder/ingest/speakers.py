@@ -28,6 +28,8 @@ LABEL_LINE = re.compile(
 OTTER_LINE = re.compile(rf"^[ \t]*(?P<label>{_LABEL})[ \t]{{2,}}(?P<ts2>{_TS})[ \t]*$")
 # "Q - What...", "Interviewer – So..." (accepted only for known role labels)
 DASH_LINE = re.compile(rf"^[ \t]*(?P<label>{_LABEL})[ \t]+[-–][ \t]+(?P<text>\S.*)$")
+# "[Jane Smith] 10:02:15" alone on its line, the talk below (Zoom's saved captions)
+ZOOM_LINE = re.compile(rf"^[ \t]*\[(?P<label>{_LABEL})\][ \t]+(?P<ts>{_TS})[ \t]*$")
 # "Q. What...", "A. Well..." (court-reporter style; only Q and A, so "I. Introduction" is no label)
 DOT_LINE = re.compile(r"^[ \t]*(?P<label>[QA])\.[ \t]+(?P<text>\S.*)$")
 # a label alone on its line, the talk below ("INTERVIEWER", "**Jane Smith**", "Jane Smith (00:01:02)")
@@ -86,6 +88,9 @@ def _match_label(line: str, known: dict[str, Role]) -> tuple[str, str | None, st
     m = OTTER_LINE.match(line)
     if m:
         return m.group("label").strip(), m.group("ts2"), ""
+    m = ZOOM_LINE.match(line)
+    if m:
+        return m.group("label").strip(), m.group("ts"), ""
     m = DASH_LINE.match(line)
     if m and norm_label(m.group("label")) in known:
         return m.group("label").strip(), None, m.group("text").strip()
