@@ -18,10 +18,8 @@ while the experiment is being shaped.
 """
 from __future__ import annotations
 
-import argparse
 import copy
 import json
-import os
 import random
 import sys
 from functools import cached_property
@@ -30,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from cv_dev import cross_validate, family_scores, summary  # noqa: E402
+from cv_dev import arguments, cross_validate, family_scores, fold_seeds, summary  # noqa: E402
 from results import record  # noqa: E402
 
 from matcoder.codebook.loader import default_codebook  # noqa: E402
@@ -121,17 +119,15 @@ def scored(book, coder, path: Path) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = arguments(__doc__)
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--lr", type=float, default=5e-5)
     ap.add_argument("--layers", type=int, default=0, help="tune only the top N layers (0: all)")
     ap.add_argument("--anchor", type=float, default=0.0, help="weight of the pull towards the base vectors")
-    ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--score", type=Path, action="append", default=[],
                     help="train on the whole dev set and score this gold file, untuned and tuned (repeatable)")
-    ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
-    os.environ.setdefault("MATCODER_PRECISION", "fp32")
+    seeds = fold_seeds(args)
     book = default_codebook()
     untuned = Encoder(use_cache=False, precision="fp32")
     base = untuned.model
@@ -143,7 +139,7 @@ def main() -> None:
         return TunedEncoder(tuned, f"{seed}-{fold}")
 
     if args.score:
-        dev = gold_items(ROOT / "models" / "eval" / "dev.jsonl", book)
+        dev = gold_items(args.dev, book)
         tuned = tune(base, weight_texts(examples + dev), args.epochs, args.lr, 0, args.layers, args.anchor)
         for name, encoder in (("untuned", untuned), ("tuned", TunedEncoder(tuned, "dev"))):
             coder = EnsembleCoder(book, encoder=encoder)
@@ -151,13 +147,12 @@ def main() -> None:
             for path in args.score:
                 print(name, path.name, json.dumps(scored(book, coder, path)))
         return
-    seeds = tuple(int(s) for s in args.seeds.split(","))
-    result = cross_validate(ROOT / "models" / "eval" / "dev.jsonl", [], seeds=seeds, fold_encoder=fold_encoder)
+    result = cross_validate(args.dev, [], seeds=seeds, fold_encoder=fold_encoder)
     print(json.dumps(result, indent=2))
     if args.record:
         layers = f"top {args.layers} layers" if args.layers else "all layers"
         record(f"dev cross-validation, ensemble.v1 with the encoder tuned on weights ({args.epochs} epochs, "
-               f"lr {args.lr}, {layers}, anchor {args.anchor}), 5 folds x seeds {args.seeds}", "dev.jsonl", "-",
+               f"lr {args.lr}, {layers}, anchor {args.anchor}), 5 folds x seeds {args.seeds}", args.dev.name, "-",
                summary(result))
 
 

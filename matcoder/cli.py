@@ -323,7 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "Exit 0 when every file went in, 3 when some were rejected, 2 on usage errors.")
     r.add_argument("folder", nargs="?", default="transcripts_sample", metavar="DIR",
                    help="folder of transcripts (default transcripts_sample)")
-    r.add_argument("--cases", metavar="FILE", help="case sheet, CSV or .xlsx (default DIR/cases.csv, else DIR/cases.xlsx, when present)")
+    r.add_argument("--cases", metavar="FILE", help="case sheet, CSV or .xlsx "
+                   "(default DIR/cases.csv, else DIR/cases.xlsx, when present)")
     r.add_argument("--names", metavar="FILE", help="project-wide names to pseudonymise, name,role rows in CSV or .xlsx "
                    "(default DIR/names.csv, else DIR/names.xlsx, when present)")
     warehouse_opt(r)

@@ -148,8 +148,9 @@ def school_counts(doc: Analysed) -> list[Count]:
         prev = doc.norms[i - 1] if i else ""
         after = doc.norms[end] if end < len(doc) else ""
         ours = _of_us(doc, i, end)
-        subset = not ours and (prev in SUBSET_BEFORE or after in SUBSET_AFTER or (i >= 2 and doc.norms[i - 2] in {"another"})
-                  or _added(doc, i, end) or (value == 1 and not _one_is_size(doc, i)))
+        subset = not ours and (prev in SUBSET_BEFORE or after in SUBSET_AFTER
+                               or (i >= 2 and doc.norms[i - 2] in {"another"})
+                               or _added(doc, i, end) or (value == 1 and not _one_is_size(doc, i)))
         plausible = 1 <= value <= 400 and not _future_before(doc, i)
         if plausible and not subset and (ours or _school_noun_follows(doc, end) or _size_phrase_before(doc, i, end)):
             counts.append(Count(value, i, end))

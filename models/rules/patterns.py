@@ -104,6 +104,7 @@ class Analysed:
         last = bisect.bisect_right(self.positions, end - 1)
         return first, last
 
+
 def _inside(offset: int, spans: list[tuple[int, int]]) -> bool:
     """Whether ``offset`` falls in one of the sorted, disjoint ``spans``."""
     k = bisect.bisect_right(spans, (offset, float("inf"))) - 1
