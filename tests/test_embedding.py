@@ -212,6 +212,7 @@ class RecordingEncoder(SplitCountingEncoder):
     ("No brackets here, [sic] or not.", "No brackets here, or not."),
     # transcription services' marks: with a time, in parentheses, or a bare time
     ("[00:03:12] The heads [inaudible 00:03:14] agreed it (laughs).", "The heads agreed it."),
+    ("The heads (laughs) agreed it (pause 00:12) together.", "The heads agreed it together."),
     ("We (and I mean all of us) met at 10:30 [crosstalk] (the usual room).",
      "We (and I mean all of us) met at 10:30 (the usual room)."),
     ("Plain text stays exactly as it was.", "Plain text stays exactly as it was."),

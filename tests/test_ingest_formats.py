@@ -118,6 +118,9 @@ def test_docx_tracked_changes_are_read_accepted(tmp_path: Path):
     document.save(path)
     answers = [a.text for a in read_transcript(path).answers()]
     assert answers == ["We agreed the policy together in 2019.", "Each school keeps its own curriculum."]
+    from matcoder.ingest.docx_reader import read_docx
+
+    assert "CEO: We agreed the policy together in 2019." in read_docx(path).split("\n\n")  # no tab-stop "\t"
 
 
 def test_docx_table_layout():

@@ -1,6 +1,7 @@
 """The team's sheets (case sheet, names list) as CSV in any of Excel's delimiters, or .xlsx."""
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -24,9 +25,19 @@ def test_an_excel_case_sheet_reads_like_its_csv(tmp_path: Path):
     header = ["Interview", "Pseudonym", "Schools", "Phase", "Grew rapidly", "Cluster", "Trust"]
     xlsx = workbook(tmp_path / "cases.xlsx", [header, ["alpha.txt", "MAT 27", 12.0, "mixed", True, 2, "Fenmoor Trust"],
                                                [None] * 7, ["beta", "MAT 28", 4, "Predominantly primary", False, 1.0, None]])
+    # other spreadsheet writers store a whole number as "12.0", which reads back as a float
+    with zipfile.ZipFile(xlsx) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(b"<v>12</v>", b"<v>12.0</v>")
+    with zipfile.ZipFile(xlsx, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
     csv = tmp_path / "cases.csv"
     csv.write_text(",".join(header) + "\nalpha.txt,MAT 27,12,mixed,yes,2,Fenmoor Trust\n\n"
                    "beta,MAT 28,4,Predominantly primary,no,1,\n", encoding="utf-8")
+    # cells read as Excel's own CSV would write them: 12 not 12.0, a tick as yes/no, blanks empty
+    assert read_rows(xlsx, "case sheet")[1:] == [["alpha.txt", "MAT 27", "12", "mixed", "yes", "2", "Fenmoor Trust"],
+                                                 [""] * 7, ["beta", "MAT 28", "4", "Predominantly primary", "no", "1", ""]]
     from_excel, problems = load_cases(xlsx)
     assert problems == [] and from_excel == load_cases(csv)[0]
     assert from_excel["alpha"].n_schools == 12 and from_excel["alpha"].grew_rapidly is True
