@@ -21,7 +21,7 @@ from matcoder import __version__
 from matcoder.cases import CaseRecord, load_cases
 from matcoder.codebook.loader import codebook_hash, load_codebook
 from matcoder.errors import InputFileError, UsageError
-from matcoder.ingest.reader import discover, read_transcript
+from matcoder.ingest.reader import discover, interview_id_for, read_transcript
 from matcoder.ingest.speakers import RoleConfig
 from matcoder.models.base import ExcerptInput
 from matcoder.models.registry import get_coder
@@ -277,6 +277,7 @@ def finish(outcomes: list[FileOutcome], config: RunConfig, plan: Plan, ignored: 
         failures = run_checks(con)
         build_index(con)  # full-text search over the excerpts as they now are
         present = {o.interview_id for o in outcomes if o.interview_id}
+        in_folder = {interview_id_for(Path(o.source_file)) for o in outcomes}  # rejected files too
         summary = warehouse_summary(con)
         summary.update({
             "run_id": plan.run_id,
@@ -289,6 +290,8 @@ def finish(outcomes: list[FileOutcome], config: RunConfig, plan: Plan, ignored: 
             "case_sheet_warnings": plan.warnings,
             "without_case_row": sorted(o.source_file for o in outcomes
                                        if o.interview_id and o.interview_id not in plan.cases and config.cases),
+            "case_rows_without_transcript": sorted(record.interview for iid, record in plan.cases.items()
+                                                   if iid not in in_folder),
             "not_in_folder": [iid for (iid,) in con.execute(
                 "SELECT interview_id FROM interviews ORDER BY 1").fetchall() if iid not in present],
             "check_failures": {k: len(v) for k, v in failures.items()},
@@ -330,8 +333,8 @@ def _mark_failed(config: RunConfig, run_id: str, exc: BaseException) -> None:
 
 def _run(config: RunConfig, run_id: str, folder: Path) -> dict:
     plan = prepare(config, run_id)
-    for warning in plan.warnings:
-        _say(config, f"warning: {warning}")
+    for warning in plan.warnings:  # not progress: shown under --quiet too
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
     paths, ignored = discover(folder)
     inputs = {Path(f).resolve() for f in (config.cases, config.names) if f}
     ignored_names = [p.name for p in ignored if p.resolve() not in inputs]

@@ -48,6 +48,8 @@ def _summary_text(s: dict) -> str:
         lines.append(f"rejected: {r['file']}: {r['problem']}")
     for name in s["without_case_row"]:
         lines.append(f"no case-sheet row (attributes left empty): {name}")
+    for name in s["case_rows_without_transcript"]:
+        lines.append(f"case-sheet row without a transcript in the folder (a misspelt file name?): {name}")
     if s["not_in_folder"]:
         lines.append("kept, not in this folder (remove with `matcoder warehouse remove`): "
                      + ", ".join(s["not_in_folder"]))
