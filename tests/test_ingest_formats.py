@@ -129,6 +129,31 @@ def test_docx_table_layout():
     assert len(t.answers()) >= 15
 
 
+@pytest.mark.parametrize("order", ["speaker-time-text", "time-speaker-text"])
+def test_docx_table_with_a_time_column_keeps_speakers_and_times(tmp_path: Path, order):
+    from docx import Document
+
+    rows = [("Speaker", "Time", "Text"),
+            ("Interviewer", "00:00:05", "How is the curriculum run?"),
+            ("Chief Executive", "[00:00:12]", "Every school follows one curriculum that we wrote centrally."),
+            ("Interviewer", "00:01:02", "And finance?"),
+            ("Chief Executive", "1:10", "Finance is pooled and run by the central team.")]
+    document = Document()
+    document.add_paragraph("Transcript of interview 50")
+    table = document.add_table(rows=0, cols=3)
+    for speaker, time, text in rows:
+        cells = (speaker, time, text) if order == "speaker-time-text" else (time, speaker, text)
+        for cell, value in zip(table.add_row().cells, cells):
+            cell.text = value
+    path = tmp_path / "mat50.docx"
+    document.save(path)
+    t = read_transcript(path)
+    assert [(turn.speaker, turn.role, turn.timestamp) for turn in t.turns] == [
+        ("Interviewer", "interviewer", "00:00:05"), ("Chief Executive", "interviewee", "00:00:12"),
+        ("Interviewer", "interviewer", "00:01:02"), ("Chief Executive", "interviewee", "1:10")]
+    assert t.turns[3].text == "Finance is pooled and run by the central team."
+
+
 def test_vtt_voice_tags_merge_consecutive_cues_and_unescape():
     t = read_transcript(FIXTURES / "round" / "beta.vtt")
     assert roles(t) == [("Jo Bell", "interviewer"), ("Sam Reyes", "interviewee")] * 2

@@ -1,4 +1,4 @@
-"""DOCX transcripts: paragraphs (and two-column tables) to label lines.
+"""DOCX transcripts: paragraphs (and tables of speaker, time and text) to label lines.
 
 A label in bold without a colon (``**Interviewer** So...``) is given one, so the
 label-line parser of plain text handles both styles.
@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 from matcoder.errors import InputFileError
+from matcoder.ingest.speakers import TIMESTAMP_ONLY
 
 MAX_DOCX_XML_BYTES = 50 * 1024 * 1024
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -63,12 +64,21 @@ def _iter_block_lines(document) -> list[str]:
         elif tag == "tbl":
             for row in Table(child, document).rows:
                 cells = ["\n".join(accepted_text(p._p) for p in c.paragraphs).strip() for c in row.cells]
-                cells = [c for i, c in enumerate(cells) if c and c not in cells[:i]]
-                if len(cells) >= 2 and len(cells[0]) <= 40:
-                    lines.append(f"{cells[0]}: {cells[-1]}")
-                else:
-                    lines.extend(cells)
+                lines.extend(_row_lines([c for i, c in enumerate(cells) if c and c not in cells[:i]]))
     return lines
+
+
+def _row_lines(cells: list[str]) -> list[str]:
+    """A table row as label lines: "Speaker | Text", "Speaker | Time | Text" and "Time |
+    Speaker | Text" (as transcription services lay them out) become "Speaker (time): Text"
+    (the first cell that is not a time is the speaker, if 40 characters at most; the last
+    cell is the talk); any other row, its cells as lines."""
+    times = [c for c in cells[:-1] if TIMESTAMP_ONLY.match(c)]
+    labels = [c for c in cells[:-1] if not TIMESTAMP_ONLY.match(c)]
+    if labels and len(labels[0]) <= 40:
+        when = f" ({times[0].strip().strip('[]()')})" if times else ""
+        return [f"{labels[0]}{when}: {cells[-1]}"]
+    return cells
 
 
 def read_docx(path: Path) -> str:
