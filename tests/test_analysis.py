@@ -124,6 +124,13 @@ def test_human_codings_win_and_the_model_basis_compares(wh, capsys, tmp_path):
     assert (code, "model") in {(r["code_id"], r["basis"]) for r in model if r["excerpt_id"] == excerpt}
     human = query(capsys, copy, "excerpts", "--param", "limit=100000", "--basis", "human")
     assert {r["excerpt_id"] for r in human} == {excerpt}
+    # the quote bank puts the reviewed quote first and says how many are not yet reviewed
+    assert main(["quotes", "--code", other, "--per-code", "4", "--warehouse", str(copy)]) == 0
+    md = capsys.readouterr().out
+    cites = [line for line in md.splitlines() if line.startswith("> — ")]
+    assert len(cites) == 4 and cites[0].endswith("; weight 3 (centralised), reviewed")
+    assert not any(line.endswith("reviewed") for line in cites[1:])
+    assert "4 quotes. 3 of them machine-coded and not yet reviewed" in md
 
 
 def test_co_occurrence_summary_follows_every_change_and_is_filled_on_upgrade(wh, capsys, tmp_path):

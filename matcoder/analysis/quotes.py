@@ -121,6 +121,15 @@ INTRO = ("Reviewer-confirmed quotes first. Names are replaced by bracketed roles
          "sentence boundary.")
 
 
+def heading(quotes: Sequence[Quote]) -> str:
+    """The bank's opening line: how many quotes, and how many a reviewer has not yet
+    checked (their codes and weights are the coder's proposals)."""
+    unchecked = sum(not q.reviewed for q in quotes)
+    status = (f" {unchecked} of them machine-coded and not yet reviewed: check their codes and weights before "
+              "citing them." if unchecked else "")
+    return f"{len(quotes)} quotes.{status} {INTRO}"
+
+
 def attribution(q: Quote, book: Codebook) -> str:
     """The line under a quote: its citation, then weight and review status."""
     weight = f"weight {q.weight} ({book.weight_level(q.weight).label.lower()})" if q.weight else ""
@@ -129,7 +138,7 @@ def attribution(q: Quote, book: Codebook) -> str:
 
 
 def markdown(quotes: Sequence[Quote], book: Codebook, title: str = "Quote bank") -> str:
-    lines = [f"# {title}", "", f"{len(quotes)} quotes. {INTRO}", ""]
+    lines = [f"# {title}", "", heading(quotes), ""]
     current = None
     for q in quotes:
         if q.code != current:
@@ -157,7 +166,7 @@ def write_docx(quotes: Sequence[Quote], book: Codebook, path: Path, title: str =
 
     doc = Document()
     doc.add_heading(title, level=1)
-    doc.add_paragraph(INTRO)
+    doc.add_paragraph(heading(quotes))
     quote_style = "Quote" if "Quote" in [s.name for s in doc.styles] else None
     current = None
     for q in quotes:
