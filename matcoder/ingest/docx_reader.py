@@ -73,8 +73,9 @@ def _row_lines(cells: list[str]) -> list[str]:
     Speaker | Text" (as transcription services lay them out) become "Speaker (time): Text"
     (the first cell that is not a time is the speaker, if 40 characters at most; the last
     cell is the talk); any other row, its cells as lines."""
-    times = [c for c in cells[:-1] if TIMESTAMP_ONLY.match(c)]
-    labels = [c for c in cells[:-1] if not TIMESTAMP_ONLY.match(c)]
+    times, labels = [], []
+    for cell in cells[:-1]:
+        (times if TIMESTAMP_ONLY.match(cell) else labels).append(cell)
     if labels and len(labels[0]) <= 40:
         when = f" ({times[0].strip().strip('[]()')})" if times else ""
         return [f"{labels[0]}{when}: {cells[-1]}"]
