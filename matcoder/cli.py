@@ -70,12 +70,10 @@ def _warm_up_embeddings() -> None:
 
 
 def _sheet_in(folder: Path, stem: str) -> str | None:
-    """The folder's ``<stem>.csv``, else ``<stem>.xlsx`` (or another spelling a team may
-    save, which ``sheets.read_rows`` then reads or refuses by name), else none."""
-    for suffix in (".csv", ".xlsx", ".xlsm", ".xls", ".ods"):
-        if (folder / f"{stem}{suffix}").exists():
-            return str(folder / f"{stem}{suffix}")
-    return None
+    from matcoder.sheets import find_sheet
+
+    found = find_sheet(folder, stem)
+    return str(found) if found else None
 
 
 def cmd_run(args) -> int:

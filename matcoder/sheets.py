@@ -15,9 +15,22 @@ from pathlib import Path
 from matcoder.errors import InputFileError
 from matcoder.ingest.text import decode_bytes
 
-EXCEL = {".xlsx", ".xlsm"}
+EXCEL = (".xlsx", ".xlsm")
 UNREADABLE = {".xls": "an old Excel workbook", ".ods": "a LibreOffice sheet", ".numbers": "a Numbers sheet"}
 DELIMITERS = (",", ";", "\t")
+# what a team may save a sheet as, in the order one is chosen when a folder holds several
+SUFFIXES = (".csv", *EXCEL, *UNREADABLE)
+
+
+def find_sheet(folder: Path, stem: str) -> Path | None:
+    """The folder's sheet called ``stem`` (``cases``), whatever the case of its name
+    (``Cases.CSV``, as Windows and Excel may save it) or its suffix among ``SUFFIXES``
+    (CSV first), which ``read_rows`` then reads or refuses by name; None when there is none."""
+    try:
+        entries = {p.name.casefold(): p for p in sorted(folder.iterdir()) if p.is_file()}
+    except OSError:
+        return None
+    return next((entries[n] for n in (f"{stem}{s}" for s in SUFFIXES) if n in entries), None)
 
 
 def read_rows(path: Path, what: str) -> list[list[str]]:

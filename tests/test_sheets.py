@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from matcoder.cases import load_cases
 from matcoder.errors import InputFileError
 from matcoder.privacy.names import read_names_file
-from matcoder.sheets import read_rows
+from matcoder.sheets import find_sheet, read_rows
 
 
 def workbook(path: Path, rows: list[list]) -> Path:
@@ -67,3 +67,15 @@ def test_a_sheet_that_cannot_be_read_is_refused_by_name(tmp_path: Path, name: st
     with pytest.raises(InputFileError) as err:
         load_cases(path)
     assert name in str(err.value) and message in str(err.value)
+
+
+def test_a_sheet_is_found_in_the_folder_whatever_the_case_of_its_name(tmp_path: Path):
+    assert find_sheet(tmp_path, "cases") is None
+    (tmp_path / "Cases.XLSX").write_bytes(b"")
+    assert find_sheet(tmp_path, "cases") == tmp_path / "Cases.XLSX"
+    (tmp_path / "CASES.csv").write_text("interview,pseudonym\n", encoding="utf-8")
+    assert find_sheet(tmp_path, "cases") == tmp_path / "CASES.csv"  # CSV first, as before
+    (tmp_path / "names.numbers").write_bytes(b"")
+    with pytest.raises(InputFileError, match="a Numbers sheet: save it as .xlsx or .csv"):
+        read_rows(find_sheet(tmp_path, "names"), "names list")
+    assert find_sheet(tmp_path / "absent", "cases") is None
