@@ -24,6 +24,7 @@ from matcoder.jsonl import read_records
 Codes = dict[str, int | None]  # code -> weight (None when not weighted)
 Scores = dict[str, float]  # code -> the coder's score for it
 BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # score bins of the reliability table
+WEIGHT_LEVELS = (1, 2, 3, None)  # rows and columns of the weight confusion table (None: empty)
 
 
 class _CodeItem(BaseModel):
@@ -262,6 +263,10 @@ class WeightScore:
     # is a disagreement the two figures above do not see (None: weighted codes not given)
     found: int | None = None
     with_empty: float | None = None
+    # over the same area codes found: counts by gold weight (rows) and predicted weight
+    # (columns), each in the order of ``WEIGHT_LEVELS`` (1, 2, 3, then empty), so that a
+    # coder's lean towards the centre or the schools shows, not only how often it agrees
+    confusion: list[list[int]] | None = None
 
 
 @dataclass
@@ -350,6 +355,7 @@ def evaluate(gold: Mapping[str, Codes], predicted: Mapping[str, Codes], code_ids
         found = [(gold[i][c], predicted[i][c]) for i in ids for c in gold[i]
                  if c in weighted and c in predicted.get(i, {})]
         weights.found, weights.with_empty = len(found), _ratio(sum(a == b for a, b in found), len(found))
+        weights.confusion = [[sum(1 for pair in found if pair == (g, p)) for p in WEIGHT_LEVELS] for g in WEIGHT_LEVELS]
     calibrated = None
     if scores is not None:
         calibrated = [calibration(gold, scores)] + [calibration(gold, scores, f.family) for f in families]
@@ -358,6 +364,31 @@ def evaluate(gold: Mapping[str, Codes], predicted: Mapping[str, Codes], code_ids
 
 def _fmt(x: float | None, places: int = 2) -> str:
     return "–" if x is None else f"{x:.{places}f}"
+
+
+def _level(w: int | None) -> str:
+    return "empty" if w is None else str(w)
+
+
+def confusion_lines(confusion: list[list[int]], indent: str = "", rows: str = "gold", columns: str = "predicted"
+                    ) -> list[str]:
+    """The weight confusion table as plain-text lines: the ``rows`` coder's weight down,
+    the ``columns`` coder's across, and how many of the latter's weights sit above (nearer
+    the centre) or below the former's."""
+    above = sum(confusion[g][p] for g in range(3) for p in range(3) if p > g)
+    below = sum(confusion[g][p] for g in range(3) for p in range(3) if p < g)
+    corner = f"{rows} \\ {columns}"
+    out = [f"{indent}{corner:<20}" + "".join(f"{_level(w):>7}" for w in WEIGHT_LEVELS)]
+    out += [f"{indent}{_level(w):<20}" + "".join(f"{n:>7}" for n in row) for w, row in zip(WEIGHT_LEVELS, confusion)]
+    out.append(f"{indent}{columns} weight above {rows} (more central) {above}, below {below}")
+    return out
+
+
+def confusion_markdown(confusion: list[list[int]]) -> list[str]:
+    """The weight confusion table as markdown lines: gold weight down, predicted across."""
+    return (["| gold \\ predicted | " + " | ".join(map(_level, WEIGHT_LEVELS)) + " |",
+             "|---|" + "---:|" * len(WEIGHT_LEVELS)]
+            + [f"| {_level(g)} | " + " | ".join(map(str, row)) + " |" for g, row in zip(WEIGHT_LEVELS, confusion)])
 
 
 def markdown(report: Report) -> str:
@@ -372,8 +403,10 @@ def markdown(report: Report) -> str:
               f"with a predicted weight; exact agreement {_fmt(w.exact)} (of those), {_fmt(w.exact_over_gold)} "
               f"(counting a missing weight as wrong); quadratic-weighted kappa {_fmt(w.quadratic_kappa)}"
               + (f"; of all {w.found} area codes found, weights agree (an empty one counting as a value) "
-                 f"{_fmt(w.with_empty)}" if w.found is not None else "") + ".", "",
-              "| code | support | predicted | precision | recall | F1 | kappa |", "|---|---:|---:|---:|---:|---:|---:|"]
+                 f"{_fmt(w.with_empty)}" if w.found is not None else "") + ".", ""]
+    if w.confusion is not None:
+        lines += confusion_markdown(w.confusion) + [""]
+    lines += ["| code | support | predicted | precision | recall | F1 | kappa |", "|---|---:|---:|---:|---:|---:|---:|"]
     for s in report.codes:
         lines.append(f"| `{s.code}` | {s.support} | {s.predicted} | {_fmt(s.precision)} | {_fmt(s.recall)} | "
                      f"{_fmt(s.f1)} | {_fmt(s.kappa)} |")
@@ -396,6 +429,8 @@ def table(report: Report) -> str:
     out.append(f"weights: exact {_fmt(w.exact)} of {w.predicted_weighted} predicted, "
                f"{_fmt(w.exact_over_gold)} of {w.gold_weighted} gold; quadratic kappa {_fmt(w.quadratic_kappa)}"
                + (f"; with empty as a value {_fmt(w.with_empty)} of {w.found} found" if w.found is not None else ""))
+    if w.confusion is not None:
+        out += confusion_lines(w.confusion, "  ")
     out.append(f"{'code':<38}{'sup':>5}{'pred':>6}{'P':>7}{'R':>7}{'F1':>7}{'kappa':>7}")
     for s in report.codes:
         out.append(f"{s.code:<38}{s.support:>5}{s.predicted:>6}{_fmt(s.precision):>7}{_fmt(s.recall):>7}"

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from matcoder.codebook.loader import default_codebook
-from matcoder.models.evaluation import _fmt, as_codes, coded_by, evaluate, markdown, read_coded
+from matcoder.models.evaluation import _fmt, as_codes, coded_by, confusion_markdown, evaluate, markdown, read_coded
 from matcoder.models.registry import get_coder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +57,9 @@ def coder_comparison(path: Path = HELD_OUT) -> str:
         w = r.weights
         lines.append(f"| `{name}` | {w.predicted_weighted} / {w.gold_weighted} | {_fmt(w.exact)} | "
                      f"{_fmt(w.quadratic_kappa)} | {w.found} | {_fmt(w.with_empty)} |")
+    lines += ["", "`ensemble.v1`'s weights on the area codes it shares with the gold, gold down, the "
+              "coder across (3: held by the trust's centre):", ""]
+    lines += confusion_markdown(reports["ensemble.v1"].weights.confusion)
     lines += ["", "| coder | codings | mean score | share right | Brier | calibration error (ECE) |",
               "|---|---:|---:|---:|---:|---:|"]
     for name, r in reports.items():

@@ -8,8 +8,8 @@ import pytest
 
 from matcoder.cli import main
 from matcoder.codebook.loader import default_codebook
-from matcoder.models.evaluation import (calibration, cohen_kappa, evaluate, krippendorff_alpha, quadratic_kappa,
-                                        read_coded)
+from matcoder.models.evaluation import (calibration, cohen_kappa, confusion_lines, evaluate, krippendorff_alpha,
+                                        markdown, quadratic_kappa, read_coded)
 from matcoder.training import gold_items
 
 
@@ -58,6 +58,26 @@ def test_weight_agreement_counting_an_empty_weight_as_a_value():
     w = evaluate(gold, pred, codes, weighted=["area.governance", "area.workforce"]).weights
     assert (w.found, w.with_empty) == (4, 0.5)  # d's governance was not found; a agrees on one of two, b, not c
     assert (w.gold_weighted, w.predicted_weighted, w.exact, w.exact_over_gold) == (2, 1, 1.0, 0.5)
+    # gold down (1, 2, 3, empty), predicted across: a's workforce 2 -> 2, c's workforce 3 -> empty,
+    # a's governance empty -> 3, b's governance empty -> empty
+    assert w.confusion == [[0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 1]]
+
+
+def test_weight_confusion_shows_which_way_the_weights_lean():
+    """Agreement alone hides a coder that puts every function nearer the centre than the
+    coders did; the confusion table and its above/below count show it."""
+    gold = {"x": {"area.governance": 1}, "y": {"area.governance": 3}, "z": {"area.workforce": 2},
+            "v": {"area.workforce": 2}}
+    pred = {"x": {"area.governance": 3}, "y": {"area.governance": 2}, "z": {"area.workforce": 3},
+            "v": {"area.workforce": 2}}
+    codes = ["area.governance", "area.workforce"]
+    w = evaluate(gold, pred, codes, weighted=codes).weights
+    assert w.confusion == [[0, 0, 1, 0], [0, 1, 1, 0], [0, 1, 0, 0], [0, 0, 0, 0]]
+    lines = confusion_lines(w.confusion)
+    assert lines[-1] == "predicted weight above gold (more central) 2, below 1"
+    assert lines[1].split() == ["1", "0", "0", "1", "0"]
+    assert evaluate(gold, pred, codes).weights.confusion is None  # weighted codes not named
+    assert "| 2 | 0 | 1 | 1 | 0 |" in markdown(evaluate(gold, pred, codes, weighted=codes))
 
 
 def test_calibration_of_scores_by_hand():
@@ -161,6 +181,7 @@ def test_codes_of_families_the_codebook_lacks_and_weights_on_unweighted_codes_ar
     assert {f["family"]: f["micro_f1"] for f in report["families"]}["ceo"] == 1.0
     assert report["weights"]["exact"] == 1.0 and report["weights"]["gold_weighted"] == 1
     assert (report["weights"]["found"], report["weights"]["with_empty"]) == (1, 1.0)
+    assert report["weights"]["confusion"][2] == [0, 0, 1, 0]  # the one weight, 3 both sides
     items = gold_items(gold, default_codebook())
     assert [it.positives for it in items] == [{"ceo.outward_facing": None}, {"area.shared_services": 3}]
 

@@ -236,6 +236,7 @@ def test_push_annotate_pull_agreement(ls, round_wh, capsys):
     assert fam["area"]["support"] >= 1 and fam["area"]["tp"] <= fam["area"]["predicted"]
     weights = report["model_vs_reviewers"]["weights"]
     assert weights["found"] == fam["area"]["tp"] and (weights["with_empty"] is None) == (weights["found"] == 0)
+    assert sum(map(sum, weights["confusion"])) == weights["found"]  # every area code both gave, by weights
     assert report["reviewer_vs_reviewer"]["excerpts"] == 1
     # the review flags: every model coding on the three reviewed excerpts, flagged or not, and
     # the ones the consensus kept as proposed; the rejected excerpt's are kept by nobody
@@ -254,6 +255,7 @@ def test_push_annotate_pull_agreement(ls, round_wh, capsys):
     assert flags["unflagged"]["kept"] + flags["flagged"]["kept"] >= 1  # the accepted excerpt's codes
     code, out, _ = cli(capsys, "review", "agreement", "--warehouse", wh)
     assert "model vs reviewers" in out and "reviewer vs reviewer" in out and "with an empty weight" in out
+    assert "reviewers \\ model" in out and "model weight above reviewers (more central)" in out
     assert "kept as proposed: flagged" in out
 
 

@@ -102,7 +102,7 @@ def cmd_agreement(args) -> int:
 
 
 def agreement_table(out: dict) -> str:
-    from matcoder.models.evaluation import _fmt
+    from matcoder.models.evaluation import _fmt, confusion_lines
 
     lines = [f"{out['reviewed_excerpts']} reviewed excerpts ({out['sample']}); reviewers: "
              + (", ".join(f"{r} ({n})" for r, n in out["reviewers"].items()) or "none")]
@@ -117,6 +117,8 @@ def agreement_table(out: dict) -> str:
         lines.append(f"  weights: exact {_fmt(w['exact'])} of {w['predicted_weighted']}, quadratic kappa "
                      f"{_fmt(w['quadratic_kappa'])}; with an empty weight as a value {_fmt(w['with_empty'])} "
                      f"of {w['found']} area codes both gave")
+        if w["confusion"] is not None:
+            lines += confusion_lines(w["confusion"], "    ", "reviewers", "model")
         flags = out["review_flags"]
         lines.append("  kept as proposed: " + "; ".join(
             f"{name} {_fmt(t['kept_share'])} of {t['codings']}" for name, t in flags.items()))
