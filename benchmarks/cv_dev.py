@@ -66,6 +66,7 @@ def cross_validate(dev: Path, extra: list[Path], coder_name: str = "ensemble.v1"
     group_of = {k: "long" if n >= LONG_WORDS else "short" for k, n in zip(keys, lengths)}
     gold: dict[str, dict] = {"short": {}, "long": {}}
     predicted: dict[str, dict] = {"short": {}, "long": {}}
+    scored: dict[str, dict] = {"short": {}, "long": {}}
     for seed in seeds:
         fold = fold_of(lengths, folds, seed)
         for f in range(folds):
@@ -76,12 +77,14 @@ def cross_validate(dev: Path, extra: list[Path], coder_name: str = "ensemble.v1"
             test = {keys[i]: lines[keys[i]] for i in np.nonzero(fold == f)[0]}
             if score_text:
                 test = {k: line.model_copy(update={"text": score_text(line.text or "")}) for k, line in test.items()}
-            for key, codes in coded_by(coder, test).items():
+            scores: dict = {}
+            for key, codes in coded_by(coder, test, scores).items():
                 gold[group_of[key]][f"{seed}:{key}"] = as_codes(test[key])
                 predicted[group_of[key]][f"{seed}:{key}"] = codes
+                scored[group_of[key]][f"{seed}:{key}"] = scores.get(key, {})
     out = {}
     for group in ("short", "long"):
-        report = evaluate(gold[group], predicted[group], book.ids(), weighted=book.weighted_ids())
+        report = evaluate(gold[group], predicted[group], book.ids(), scored[group], book.weighted_ids())
         out[group] = {"items": len(gold[group]) // len(seeds), **family_scores(report)}
     return out
 
@@ -92,12 +95,17 @@ def family_scores(report) -> dict:
     return {**{fam.family: round(fam.micro_f1 or 0.0, 3) for fam in report.families},
             "weights": w.predicted_weighted, "weight_exact": round(w.exact or 0.0, 3),
             "weight_exact_over_gold": round(w.exact_over_gold or 0.0, 3),
-            "weight_with_empty": round(w.with_empty or 0.0, 3)}
+            "weight_with_empty": round(w.with_empty or 0.0, 3),
+            **({"mean_score": round(c.mean_score, 3), "share_right": round(c.share_right, 3), "ece": round(c.ece, 3)}
+               if (c := (report.calibration or [None])[0]) and c.codings else {}),
+            "weight_confusion": w.confusion}
 
 
 def summary(result: dict) -> str:
-    """``cross_validate``'s result as one line of benchmarks/RESULTS.md."""
-    return "; ".join(f"{g}: " + ", ".join(f"{k} {v}" for k, v in r.items()) for g, r in result.items())
+    """``cross_validate``'s result as one line of benchmarks/RESULTS.md (without the weights'
+    confusion table, which the printed result has)."""
+    return "; ".join(f"{g}: " + ", ".join(f"{k} {v}" for k, v in r.items() if k != "weight_confusion")
+                     for g, r in result.items())
 
 
 def arguments(doc: str) -> argparse.ArgumentParser:

@@ -411,6 +411,40 @@ def test_score_maps_are_fitted_on_excerpts_and_pooled_where_a_family_has_too_few
                            oof, threshold, hits, {}) == {}  # codebook examples are not what gets coded
 
 
+def test_score_maps_read_the_excerpt_length_when_long_excerpts_are_right_less_often():
+    """The same embedding probability is worth less in a long answer, where a code's words
+    are more often incidental: the map learns that from the excerpts' word counts."""
+    from matcoder.models.embedding.classifier import Artefact, TrainingItem, fit_calibration
+
+    book = default_codebook()
+    codes = book.ids()
+    area = codes.index("area.governance")
+    rng = np.random.default_rng(1)
+    n = 600
+    p = rng.uniform(0.3, 1.0, n)
+    long = np.arange(n) % 2 == 1
+    truth = 1 / (1 + np.exp(-(np.log(p / (1 - p)) - 1.5 * long)))  # long excerpts right less often
+    right = rng.uniform(size=n) < truth
+    items = [TrainingItem(" ".join(["word"] * (150 if long[i] else 20)), {"area.governance": 2} if right[i] else {},
+                          None, "gold:x") for i in range(n)]
+    oof = np.zeros((n, len(codes)), dtype=np.float32)
+    oof[:, area] = p
+    threshold = np.full(len(codes), np.nan, dtype=np.float32)
+    threshold[area] = 0.3
+    maps = fit_calibration(book, items, oof, threshold, np.zeros((n, len(codes)), dtype=bool), {})
+    assert maps["ensemble"]["area"]["embedding"]["c"] < -0.3
+    art = Artefact(codes, np.zeros((len(codes), 2)), np.zeros(len(codes)), threshold, [], np.zeros((3, 2)),
+                   np.zeros(3), {"calibration": maps})
+    short_score, long_score = (art.calibrated("ensemble", "area.governance", "embedding", 0.8, w) for w in (20, 150))
+    assert long_score < short_score - 0.1
+    assert short_score == pytest.approx(0.8, abs=0.07) and long_score == pytest.approx(0.47, abs=0.07)
+    old_map = {"ensemble": {"area": {"embedding": {"a": 1.0, "b": 0.0}}}}  # an artefact from before the length term
+    old = Artefact(codes, art.coef, art.intercept, threshold, [], art.weight_coef, art.weight_intercept,
+                   {"calibration": old_map})
+    assert old.calibrated("ensemble", "area.governance", "embedding", 0.8, 20) == pytest.approx(0.8)
+    assert old.calibrated("ensemble", "area.governance", "embedding", 0.8, 150) == pytest.approx(0.8)
+
+
 def test_calibrated_scores_are_closer_to_how_often_codings_are_right_on_held_out_excerpts():
     """Measured on models/eval/heldout.jsonl, never used for training: the Brier score of the
     ensemble's codings, with the committed artefact's score maps and without them."""

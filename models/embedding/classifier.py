@@ -24,10 +24,11 @@ excerpt's length in words (a short excerpt shows the weight less often), and is 
 on every area mention, weighted or not.
 
 Scores are calibrated (``fit_calibration``): a coding's score is the probability that a
-human coder applies the code, read off its embedding probability by a logistic (Platt)
-map fitted per family and source on the out-of-fold probabilities of the training
-items that are excerpts, so a rule hit's 0.8 and an embedding coding's 0.8 mean the
-same thing. The raw probability stays in each coding's evidence.
+human coder applies the code, read off its embedding probability and the excerpt's
+length (log words: the same probability is worth less in a long answer for some
+families, more for others) by a logistic (Platt) map fitted per family and source on
+the out-of-fold probabilities of the training items that are excerpts, so a rule hit's
+0.8 and an embedding coding's 0.8 mean the same thing. The raw probability stays in each coding's evidence.
 
 Training items come from the codebook's examples (a positive example is positive for
 its code and taken as negative for every other code; a near miss is negative for its
@@ -193,15 +194,16 @@ class Artefact:
         (0: never; artefacts trained without rule verdicts have none)."""
         return float(self.meta.get("rule_veto", {}).get(code.split(".", 1)[0], {}).get("veto", 0.0))
 
-    def calibrated(self, coder: str, code: str, source: str, p: float) -> float | None:
+    def calibrated(self, coder: str, code: str, source: str, p: float, words: int) -> float | None:
         """The probability that a human coder applies ``code`` when ``coder`` (``ensemble`` or
         ``embed``) proposes it from ``source`` (``rules``, ``embedding``, or ``rules_only``
-        for a code the embedding does not judge) with embedding probability ``p``; None
+        for a code the embedding does not judge) with embedding probability ``p`` on an
+        excerpt of ``words`` words (maps fitted before the length term ignore it); None
         when the artefact has no map for it (trained without excerpts to fit one on)."""
         fit = self.meta.get("calibration", {}).get(coder, {}).get(code.split(".", 1)[0], {}).get(source)
         if fit is None:
             return None
-        return float(_sigmoid(fit["a"] * _logit(p) + fit["b"]))
+        return float(_sigmoid(fit["a"] * _logit(p) + fit["b"] + fit.get("c", 0.0) * _centred_log_words(words)))
 
     def probabilities(self, X: np.ndarray) -> np.ndarray:
         return _sigmoid(X @ self.coef.T + self.intercept)
@@ -334,18 +336,24 @@ def choose_vetoes(book: Codebook, items: Sequence[TrainingItem], oof: np.ndarray
     return out
 
 
-def _platt(p: np.ndarray, correct: np.ndarray) -> dict:
-    """{a, b}: P(correct) = sigmoid(a * logit(p) + b), fitted by logistic regression; with
-    one outcome only, a constant (the smoothed share correct)."""
+def _centred_log_words(words: int) -> float:
+    return float(np.log(max(words, 1)) - LOG_WORDS_CENTRE)
+
+
+def _platt(p: np.ndarray, correct: np.ndarray, words: np.ndarray) -> dict:
+    """{a, b, c}: P(correct) = sigmoid(a * logit(p) + b + c * centred log word count), fitted
+    by logistic regression; with one outcome only, a constant (the smoothed share correct)."""
     n, k = len(correct), int(correct.sum())
     if 0 < k < n:
         from sklearn.linear_model import LogisticRegression
 
-        clf = LogisticRegression(C=1.0).fit(_logit(p)[:, None], correct.astype(int))
-        a, b = float(clf.coef_[0, 0]), float(clf.intercept_[0])
+        X = np.column_stack([_logit(p), [_centred_log_words(int(w)) for w in words]])
+        clf = LogisticRegression(C=1.0).fit(X, correct.astype(int))
+        a, c = (float(v) for v in clf.coef_[0])
+        b = float(clf.intercept_[0])
     else:
-        a, b = 0.0, float(_logit((k + 1) / (n + 2)))
-    return {"a": round(a, 4), "b": round(b, 4), "n": n, "correct": k}
+        a, b, c = 0.0, float(_logit((k + 1) / (n + 2))), 0.0
+    return {"a": round(a, 4), "b": round(b, 4), "c": round(c, 4), "n": n, "correct": k}
 
 
 def fit_calibration(book: Codebook, items: Sequence[TrainingItem], oof: np.ndarray, threshold: np.ndarray,
@@ -364,7 +372,8 @@ def fit_calibration(book: Codebook, items: Sequence[TrainingItem], oof: np.ndarr
         return {}
     codes = book.ids()
     stages = {s.code for s in book.growth_stages}
-    found: dict[tuple[str, str, str], list[tuple[float, bool]]] = {}
+    found: dict[tuple[str, str, str], list[tuple[float, bool, int]]] = {}
+    words = {int(i): word_count(items[i].text) for i in rows}
     for k, code in enumerate(codes):
         family = code.split(".", 1)[0]
         usable = code not in stages and not np.isnan(threshold[k])
@@ -376,13 +385,14 @@ def fit_calibration(book: Codebook, items: Sequence[TrainingItem], oof: np.ndarr
             p, hit = float(oof[i, k]), bool(rule_hits[i, k])
             if not usable:
                 if hit:
-                    found.setdefault(("ensemble", family, "rules_only"), []).append((0.5, label == 1))
+                    found.setdefault(("ensemble", family, "rules_only"), []).append((0.5, label == 1, words[i]))
                 continue
             if ensemble_keeps(hit, p, float(threshold[k]), veto):
-                found.setdefault(("ensemble", family, "rules" if hit else "embedding"), []).append((p, label == 1))
+                found.setdefault(("ensemble", family, "rules" if hit else "embedding"), []).append(
+                    (p, label == 1, words[i]))
             if p >= threshold[k]:
-                found.setdefault(("embed", family, "embedding"), []).append((p, label == 1))
-    pooled: dict[tuple[str, str], list[tuple[float, bool]]] = {}
+                found.setdefault(("embed", family, "embedding"), []).append((p, label == 1, words[i]))
+    pooled: dict[tuple[str, str], list[tuple[float, bool, int]]] = {}
     for (coder, _, source), pairs in found.items():
         pooled.setdefault((coder, source), []).extend(pairs)
     out: dict[str, dict] = {}
@@ -390,7 +400,7 @@ def fit_calibration(book: Codebook, items: Sequence[TrainingItem], oof: np.ndarr
         own = np.array(pairs, dtype=float)
         enough = len(pairs) >= MIN_CALIBRATION and 0 < own[:, 1].sum() < len(pairs)
         use = own if enough or source == "rules_only" else np.array(pooled[coder, source], dtype=float)
-        fit = _platt(use[:, 0], use[:, 1].astype(bool))
+        fit = _platt(use[:, 0], use[:, 1].astype(bool), use[:, 2])
         if not (enough or source == "rules_only"):
             fit["pooled"] = True
         out.setdefault(coder, {}).setdefault(family, {})[source] = fit

@@ -186,7 +186,8 @@ class EmbeddingCoder:
         found = [(int(i), int(k)) for i, k in zip(*np.nonzero(P >= np.nan_to_num(a.threshold, nan=np.inf)))]
         learnt = self.weights(excerpts, X, [(i, a.codes[k]) for i, k in found])
         return [CodeSuggestion(excerpts[i].id, a.codes[k], learnt.get((i, a.codes[k]), (None,))[0],
-                               _score(a.calibrated(self.name, a.codes[k], "embedding", float(P[i, k])), float(P[i, k])),
+                               _score(a.calibrated(self.name, a.codes[k], "embedding", float(P[i, k]),
+                                                   word_count(excerpts[i].text)), float(P[i, k])),
                                "embedding", self.name, self.revision, (_embed_evidence(P[i, k], a.threshold[k]),))
                 for i, k in found]
 
@@ -271,7 +272,7 @@ class EnsembleCoder:
         learnt = self.embed.weights(excerpts, X, [(i, a.codes[k]) for i, k, _, usable in kept if usable])
         out: list[CodeSuggestion] = []
         for i, group in groupby(kept, key=lambda row: row[0]):
-            mine = []
+            mine, words = [], word_count(excerpts[i].text)
             for _, k, rule, usable in group:
                 code, p, t = a.codes[k], float(P[i, k]), float(a.threshold[k])
                 weight, weight_why = rule.weight if rule else None, ()
@@ -280,7 +281,7 @@ class EnsembleCoder:
                 if learnt_weight is not None:
                     weight, weight_why = learnt_weight, (weight_evidence(learnt_weight, wp),)
                 if rule is not None:
-                    score = _score(a.calibrated(self.name, code, "rules" if usable else "rules_only", p),
+                    score = _score(a.calibrated(self.name, code, "rules" if usable else "rules_only", p, words),
                                    1 - (1 - rule.score) * (1 - p) if usable else rule.score)
                     evidence = rule.evidence + ((_embed_evidence(p, t),) if usable else ()) + weight_why
                     mine.append(replace(rule, score=score, weight=weight, agent=self.name,
@@ -288,7 +289,7 @@ class EnsembleCoder:
                                         needs_review=usable and p < DOUBT or doubtful_weight))
                 else:
                     mine.append(CodeSuggestion(excerpts[i].id, code, weight,
-                                               _score(a.calibrated(self.name, code, "embedding", p), p),
+                                               _score(a.calibrated(self.name, code, "embedding", p, words), p),
                                                "embedding", self.name,
                                                version, (_embed_evidence(p, t),) + weight_why,
                                                needs_review=p < t + REVIEW_MARGIN or doubtful_weight))
