@@ -135,10 +135,12 @@ def test_a_weight_the_classifier_doubts_flags_its_coding_for_review():
     assert unsure.score == sure.score  # the code itself is as sure as before
 
 
-def test_a_short_excerpt_keeps_one_ceo_behaviour_and_a_long_one_more():
+def test_a_short_excerpt_keeps_one_ceo_behaviour_and_a_long_one_more(monkeypatch):
     """The density cap (policy 3a): with every CEO code's threshold at 0 both excerpts are
     proposed all of them; the short one keeps the likeliest, the long one one more per
-    full WORDS_PER_CODE words; the areas are not capped."""
+    full WORDS_PER_CODE words; the areas are not capped (and, for this test, not held to
+    their score floor either, policy 3b)."""
+    monkeypatch.setattr("matcoder.models.embedding.coder.AREA_MIN_SCORE", 0.0)
     book = default_codebook()
     artefact = _artefact_copy()
     ceo = [k for k, c in enumerate(artefact.codes) if c.startswith("ceo.")]
@@ -154,6 +156,26 @@ def test_a_short_excerpt_keeps_one_ceo_behaviour_and_a_long_one_more():
     assert len(kept["l"]) == 1 + len(long.text.split()) // WORDS_PER_CODE < len(ceo)
     assert sum(s.code.startswith("area.") for s in out if s.excerpt_id == "s") == len(areas)
     assert coder.identity.endswith(f"+{POLICY}{precision_tag(coder.embed.encoder.precision)}")
+
+
+def test_an_area_the_embedding_adds_alone_with_a_low_score_is_dropped_and_a_rule_hit_never():
+    """Policy 3b: with every area's threshold at 0 the embedding proposes all twelve; those
+    whose calibrated score is under AREA_MIN_SCORE go, the rule hit stays whatever its
+    score, and an artefact without score maps (raw probabilities) drops none."""
+    from matcoder.models.embedding.coder import AREA_MIN_SCORE
+
+    book = default_codebook()
+    artefact = _artefact_copy()
+    areas = [k for k, c in enumerate(artefact.codes) if c.startswith("area.")]
+    artefact.threshold[areas] = 0.0
+    out = [s for s in EnsembleCoder(book, artefact).predict(ELEVEN) if s.code.startswith("area.")]
+    alone = [s for s in out if s.source == "embedding"]
+    assert all(s.score >= AREA_MIN_SCORE for s in alone) and len(alone) < len(areas) - 1
+    assert [s.code for s in out if s.source == "rules"] == ["area.shared_services"]
+    artefact.meta["rule_veto"] = {}
+    artefact.meta["calibration"] = {}
+    raw = [s for s in EnsembleCoder(book, artefact).predict(ELEVEN) if s.code.startswith("area.")]
+    assert len(raw) == len(areas) and min(s.score for s in raw) < AREA_MIN_SCORE
 
 
 def test_an_excerpt_scope_rule_weight_is_dropped_when_the_excerpt_has_two_areas():

@@ -28,7 +28,8 @@ human coder applies the code, read off its embedding probability and the excerpt
 length (log words: the same probability is worth less in a long answer for some
 families, more for others) by a logistic (Platt) map fitted per family and source on
 the out-of-fold probabilities of the training items that are excerpts, so a rule hit's
-0.8 and an embedding coding's 0.8 mean the same thing. The raw probability stays in each coding's evidence.
+0.8 and an embedding coding's 0.8 mean the same thing. The raw probability stays in
+each coding's evidence.
 
 Training items come from the codebook's examples (a positive example is positive for
 its code and taken as negative for every other code; a near miss is negative for its
@@ -194,13 +195,18 @@ class Artefact:
         (0: never; artefacts trained without rule verdicts have none)."""
         return float(self.meta.get("rule_veto", {}).get(code.split(".", 1)[0], {}).get("veto", 0.0))
 
+    def score_map(self, coder: str, code: str, source: str) -> dict | None:
+        """The fitted score map (``_platt``) for ``code``'s family and ``source`` when
+        ``coder`` proposes it; None when the artefact has none."""
+        return self.meta.get("calibration", {}).get(coder, {}).get(code.split(".", 1)[0], {}).get(source)
+
     def calibrated(self, coder: str, code: str, source: str, p: float, words: int) -> float | None:
         """The probability that a human coder applies ``code`` when ``coder`` (``ensemble`` or
         ``embed``) proposes it from ``source`` (``rules``, ``embedding``, or ``rules_only``
         for a code the embedding does not judge) with embedding probability ``p`` on an
         excerpt of ``words`` words (maps fitted before the length term ignore it); None
         when the artefact has no map for it (trained without excerpts to fit one on)."""
-        fit = self.meta.get("calibration", {}).get(coder, {}).get(code.split(".", 1)[0], {}).get(source)
+        fit = self.score_map(coder, code, source)
         if fit is None:
             return None
         return float(_sigmoid(fit["a"] * _logit(p) + fit["b"] + fit.get("c", 0.0) * _centred_log_words(words)))
