@@ -539,15 +539,38 @@ def test_bf16_arithmetic_gives_the_float32_vectors_within_rounding_and_is_cached
     assert EmbeddingCoder(book, encoder=fp32).revision.endswith(f"+{READING}+{MATCHING}")
 
 
-@pytest.mark.parametrize("setting, native, resolved", [
-    ("", True, "bf16"), ("auto", False, "fp32"), ("fp32", True, "fp32"), (" BF16 ", False, "bf16")])
-def test_the_precision_setting_resolves_for_the_machine(monkeypatch, setting, native, resolved):
-    # Whether the CPU multiplies bfloat16 in hardware is patched: one machine cannot be both.
+@pytest.mark.parametrize("setting, native, bf16_time, resolved", [
+    ("", True, 0.5, "bf16"), ("", True, 0.95, "fp32"), ("auto", False, 0.5, "fp32"), ("fp32", True, 0.5, "fp32"),
+    (" BF16 ", False, 2.0, "bf16")])
+def test_the_precision_setting_resolves_for_the_machine(monkeypatch, setting, native, bf16_time, resolved):
+    # Whether the CPU multiplies bfloat16 in hardware, and how fast it does, are patched:
+    # one machine cannot be all of them. float32's encode takes 1 s.
     from matcoder.models.embedding import precision
 
     monkeypatch.setenv("MATCODER_PRECISION", setting)
     monkeypatch.setattr(precision, "native_bf16", lambda: native)
+    monkeypatch.setattr(Encoder, "_seconds", lambda self, p: {"fp32": 1.0, "bf16": bf16_time}[p])
     assert Encoder(use_cache=False).precision == resolved
+
+
+def test_auto_precision_times_the_encode_once_per_machine(tmp_path: Path, monkeypatch):
+    """Hardware bfloat16 is not always faster (an Intel Xeon with AVX512-BF16 encoded at
+    0.65 times float32's rate): the encoder times both once, keeps the verdict beside its
+    cache, and the next encoder on the machine reads it instead of timing again."""
+    from matcoder.models.embedding import precision
+
+    monkeypatch.setenv("MATCODER_PRECISION", "auto")
+    monkeypatch.setattr(precision, "native_bf16", lambda: True)
+    timed: list[str] = []
+    real = Encoder._seconds
+    monkeypatch.setattr(Encoder, "_seconds", lambda self, p: timed.append(p) or real(self, p))
+    first = Encoder(cache_path=tmp_path / "c.sqlite").precision
+    assert sorted(timed) == ["bf16", "fp32"]
+    verdict = json.loads((tmp_path / "precision.json").read_text())[precision.machine_key()]
+    assert verdict["precision"] == first == ("bf16" if verdict["bf16_s"] < 0.9 * verdict["fp32_s"] else "fp32")
+    assert Encoder(cache_path=tmp_path / "c.sqlite").precision == first and len(timed) == 2
+    (tmp_path / "precision.json").write_text("{not json")  # a damaged file is timed afresh, not trusted
+    assert Encoder(cache_path=tmp_path / "c.sqlite").precision in ("fp32", "bf16") and len(timed) == 4
 
 
 def test_a_bad_precision_setting_is_named_before_any_work(tmp_path: Path, monkeypatch, capsys):

@@ -25,6 +25,11 @@ from matcoder.models.embedding.precision import PRECISIONS, choose_precision, pr
 from matcoder.segment import sentence_spans
 
 MODEL_NAME = "all-MiniLM-L6-v2"
+# what ``auto`` precision times (``Encoder._seconds``): 48 answers of an excerpt's usual length
+TIMING_TEXTS = tuple(f"Answer {i}: when we were {i + 2} schools the heads agreed most things between them, "
+                     "but as the trust grew we moved finance, payroll and estates to the centre, kept the "
+                     "curriculum with the schools and asked the board to hold us to account for both."
+                     for i in range(48))
 _FINGERPRINT_FILES = ("config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json",
                       "model.safetensors", "1_Pooling/config.json")
 
@@ -44,6 +49,7 @@ class EmbeddingCache:
     """float32 vectors by (model identity, sha256 of text), in one SQLite file."""
 
     def __init__(self, path: Path):
+        self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self.con = sqlite3.connect(str(path), timeout=30)
         self.con.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, text_hash TEXT NOT NULL, "
@@ -108,7 +114,20 @@ class Encoder:
 
     @cached_property
     def precision(self) -> str:
-        return self._precision or choose_precision()
+        if self._precision:
+            return self._precision
+        verdicts = self.cache.path.parent / "precision.json" if self.cache else None
+        return choose_precision(self._seconds, verdicts)
+
+    def _seconds(self, precision: str) -> float:
+        """Wall time of one encode of ``TIMING_TEXTS`` in ``precision`` (after one warm-up
+        batch): what ``auto`` precision compares on a CPU with bfloat16 in hardware."""
+        import time
+
+        self._encode_in(TIMING_TEXTS[: self.batch_size], precision)
+        start = time.perf_counter()
+        self._encode_in(TIMING_TEXTS, precision)
+        return time.perf_counter() - start
 
     @property
     def cache_key(self) -> str:
@@ -128,9 +147,12 @@ class Encoder:
 
     def encode_raw(self, texts: Sequence[str]) -> np.ndarray:
         """The model's own encode in this encoder's precision, no cache."""
+        return self._encode_in(texts, self.precision)
+
+    def _encode_in(self, texts: Sequence[str], precision: str) -> np.ndarray:
         import torch
 
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
             return self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                                      show_progress_bar=False, convert_to_numpy=True).astype(np.float32)
 
