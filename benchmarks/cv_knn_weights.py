@@ -21,14 +21,6 @@ from matcoder.models.embedding import classifier, coder
 _train = classifier.train
 
 
-def _span(sentences: np.ndarray, coef: np.ndarray, intercept: float) -> np.ndarray:
-    """The area-attended span of an excerpt's sentences, unit length (``local_features``)."""
-    p = classifier._sigmoid(sentences @ coef + intercept)
-    attention = np.exp((p - p.max()) / classifier.LOCAL_TAU)
-    span = attention @ sentences
-    return span / np.linalg.norm(span)
-
-
 def _train_with_library(book, book_hash, items, X, model_identity, **kw):
     """``classifier.train``, and the weighted mentions' spans kept on the artefact."""
     art = _train(book, book_hash, items, X, model_identity, **kw)
@@ -39,7 +31,7 @@ def _train_with_library(book, book_hash, items, X, model_identity, **kw):
             if w is None or code not in art.area_codes:
                 continue
             k = art.codes.index(code)
-            vectors.append(_span(sentences[i], art.coef[k], art.intercept[k]))
+            vectors.append(classifier.attended_span(sentences[i], art.coef[k], art.intercept[k]))
             areas.append(code)
             levels.append(w)
     art.knn = (np.array(vectors, dtype=np.float32), np.array(areas), np.array(levels))
@@ -76,7 +68,7 @@ def _local_weight(self, sentences, whole, code, cues=None):
     k = self.codes.index(code)
     features = classifier.local_features(sentences, whole, self.coef[k], self.intercept[k],
                                          self.area_codes.index(code), len(self.area_codes), self._cues(cues))
-    span = _span(sentences, self.coef[k], self.intercept[k])
+    span = classifier.attended_span(sentences, self.coef[k], self.intercept[k])
     return _blend(features @ self.local_coef.T + self.local_intercept, _vote(self, span, code))
 
 

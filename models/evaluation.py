@@ -355,7 +355,8 @@ def evaluate(gold: Mapping[str, Codes], predicted: Mapping[str, Codes], code_ids
         found = [(gold[i][c], predicted[i][c]) for i in ids for c in gold[i]
                  if c in weighted and c in predicted.get(i, {})]
         weights.found, weights.with_empty = len(found), _ratio(sum(a == b for a, b in found), len(found))
-        weights.confusion = [[sum(1 for pair in found if pair == (g, p)) for p in WEIGHT_LEVELS] for g in WEIGHT_LEVELS]
+        counts = Counter(found)
+        weights.confusion = [[counts[g, p] for p in WEIGHT_LEVELS] for g in WEIGHT_LEVELS]
     calibrated = None
     if scores is not None:
         calibrated = [calibration(gold, scores)] + [calibration(gold, scores, f.family) for f in families]

@@ -120,6 +120,12 @@ def _softmax_verdict(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return p.argmax(axis=1) + 1, p.max(axis=1)
 
 
+def _centred_log_words(words: int) -> float:
+    """log word count less ``LOG_WORDS_CENTRE``: the length the shown classifier and the
+    score maps read."""
+    return float(np.log(max(words, 1)) - LOG_WORDS_CENTRE)
+
+
 def whole_features(whole: np.ndarray, area_index: int, n_areas: int, cues: np.ndarray | None = None) -> np.ndarray:
     """[excerpt vector, one-hot area, the weight cues' profile when given (``cue_profile``)]:
     what the whole-excerpt weight classifier reads."""
@@ -141,20 +147,25 @@ def cue_profile(cues: Sequence[tuple[int, float]]) -> np.ndarray:
 def shown_features(whole: np.ndarray, area_index: int, n_areas: int, text: str) -> np.ndarray:
     """[excerpt vector, one-hot area, centred log word count of ``text``]: what the shown
     classifier reads."""
-    length = np.float32(np.log(max(word_count(text), 1)) - LOG_WORDS_CENTRE)
+    length = np.float32(_centred_log_words(word_count(text)))
     return np.hstack([whole_features(whole, area_index, n_areas), [length]]).astype(np.float32)
 
 
 def local_features(sentences: np.ndarray, whole: np.ndarray, area_coef: np.ndarray, area_intercept: float,
                    area_index: int, n_areas: int, cues: np.ndarray | None = None) -> np.ndarray:
-    """[span vector, excerpt vector, one-hot area, cue profile when given]: the span is the
-    excerpt's sentence vectors averaged with weights that favour the sentences the area
-    classifier (``area_coef``, ``area_intercept``) finds most about the area (see
-    ``LOCAL_TAU``)."""
+    """[span vector (``attended_span`` with the area classifier's ``area_coef`` and
+    ``area_intercept``), excerpt vector, one-hot area, cue profile when given]."""
+    return np.hstack([attended_span(sentences, area_coef, area_intercept),
+                      whole_features(whole, area_index, n_areas, cues)]).astype(np.float32)
+
+
+def attended_span(sentences: np.ndarray, area_coef: np.ndarray, area_intercept: float) -> np.ndarray:
+    """An excerpt's sentence vectors averaged with weights that favour the sentences the
+    area classifier finds most about the area (``LOCAL_TAU``), unit length."""
     p = _sigmoid(sentences @ area_coef + area_intercept)
     attention = np.exp((p - p.max()) / LOCAL_TAU)
     span = attention @ sentences
-    return np.hstack([span / np.linalg.norm(span), whole_features(whole, area_index, n_areas, cues)]).astype(np.float32)
+    return span / np.linalg.norm(span)
 
 
 def _best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, dict]:
@@ -340,10 +351,6 @@ def choose_vetoes(book: Codebook, items: Sequence[TrainingItem], oof: np.ndarray
         veto = min(v for v, f1 in scores.items() if f1 >= best - 0.01)
         out[family] = {"veto": veto, "cv_f1": {str(v): round(f, 3) for v, f in scores.items()}}
     return out
-
-
-def _centred_log_words(words: int) -> float:
-    return float(np.log(max(words, 1)) - LOG_WORDS_CENTRE)
 
 
 def _platt(p: np.ndarray, correct: np.ndarray, words: np.ndarray) -> dict:
