@@ -1,5 +1,7 @@
 """Child process of test_crash: loads pickled interview versions into a warehouse with
-the real loader, over and over, until it is killed. Not a test module."""
+the real loader, over and over, until it is killed. Prints "started" once, then "cycle"
+each time it is back where it began, so that the test can time a cycle and spread its
+kills over it. Not a test module."""
 import pickle
 import sys
 from pathlib import Path
@@ -35,6 +37,7 @@ def new_batches(db: str, version) -> None:
         if not todo:
             for interview, *_ in version:
                 wl.remove_interview(con, interview.interview_id)
+            print("cycle", flush=True)
             continue
         for i in range(0, len(todo), 4):
             wl.insert_new_interviews(con, [wl.NewInterview(iv, t, e, c, iv.source_file)
@@ -56,6 +59,7 @@ def main(db: str, rows_file: str, mode: str) -> None:
             if mode == "once":
                 con.close()
                 return
+        print("cycle", flush=True)
 
 
 if __name__ == "__main__":

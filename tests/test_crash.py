@@ -88,6 +88,21 @@ def child(db: Path, rows: Path, mode: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, text=True, env=env)
 
 
+def cycle_seconds(db: Path, rows: Path, mode: str) -> float:
+    """How long one of the child's cycles takes on this machine (the second, past any
+    first-time work), so that the kills are spread over a cycle whatever its speed."""
+    proc = child(db, rows, mode)
+    try:
+        assert proc.stdout.readline().strip() == "started"
+        assert proc.stdout.readline().strip() == "cycle"
+        start = time.monotonic()
+        assert proc.stdout.readline().strip() == "cycle"
+        return time.monotonic() - start
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def killed(db: Path, rows: Path, mode: str, after: float) -> dict[str, tuple[frozenset, frozenset]]:
     """Start a loading child, SIGKILL it ``after`` seconds into its work, return the state."""
     proc = child(db, rows, mode)
@@ -106,9 +121,10 @@ def test_a_load_killed_at_random_points_50_times_loses_and_duplicates_nothing(tm
     db = tmp_path / "w.duckdb"
     fresh_warehouse(db)
     rng = random.Random(20261123)
+    cycle = cycle_seconds(db, rows, "forever")  # both versions loaded once
     seen_partial_rounds = 0
     for _ in range(KILLS):
-        current = killed(db, rows, "forever", rng.uniform(0.0, 1.2))
+        current = killed(db, rows, "forever", rng.uniform(0.0, cycle))
         for iid, got in current.items():
             assert got in (allowed[0][iid], allowed[1][iid]), f"{iid} is half written"
         seen_partial_rounds += len({(got == allowed[0][iid]) for iid, got in current.items()}) > 1
@@ -131,9 +147,10 @@ def test_batches_of_new_interviews_killed_at_random_points_leave_no_interview_ha
     db = tmp_path / "w.duckdb"
     fresh_warehouse(db)
     rng = random.Random(20261124)
+    cycle = cycle_seconds(db, rows, "new")  # every interview inserted in batches, then removed
     counts = set()
     for _ in range(15):
-        current = killed(db, rows, "new", rng.uniform(0.0, 1.5))
+        current = killed(db, rows, "new", rng.uniform(0.0, cycle))
         assert all(got == allowed[iid] for iid, got in current.items()), "an interview is half written"
         counts.add(len(current))
     assert len(counts - {0, len(allowed)}) >= 3  # most kills landed mid-round, not only at its ends
