@@ -17,27 +17,28 @@ from dataclasses import dataclass, field
 from matcoder.errors import InputFileError
 from matcoder.ingest.model import RawTurn, Role, Turn
 
-_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+# a time as transcription services write it: "3:12", "00:03:12", "00:03:12.480", "00:03:12,480"
+TIMESTAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _LABEL = r"[^\W\d_][\w.'’\- ]{0,39}?"
 LABEL_LINE = re.compile(
-    rf"""^[ \t]*(?:[\[(]?(?P<ts1>{_TS})[\])]?[ \t]*[-–]?[ \t]*)?
+    rf"""^[ \t]*(?:[\[(]?(?P<ts1>{TIMESTAMP})[\])]?[ \t]*[-–]?[ \t]*)?
         (?:\*\*)?(?P<label>{_LABEL})(?:\*\*)?
-        [ \t]*(?:[\[(]?(?P<ts2>{_TS})[\])]?)?[ \t]*(?:\*\*)?:(?:\*\*)?(?:[ \t]+|$)(?P<text>.*)$""",
+        [ \t]*(?:[\[(]?(?P<ts2>{TIMESTAMP})[\])]?)?[ \t]*(?:\*\*)?:(?:\*\*)?(?:[ \t]+|$)(?P<text>.*)$""",
     re.X,
 )
-OTTER_LINE = re.compile(rf"^[ \t]*(?P<label>{_LABEL})[ \t]{{2,}}(?P<ts2>{_TS})[ \t]*$")
+OTTER_LINE = re.compile(rf"^[ \t]*(?P<label>{_LABEL})[ \t]{{2,}}(?P<ts2>{TIMESTAMP})[ \t]*$")
 # "Q - What...", "Interviewer – So..." (accepted only for known role labels)
 DASH_LINE = re.compile(rf"^[ \t]*(?P<label>{_LABEL})[ \t]+[-–][ \t]+(?P<text>\S.*)$")
 # "[Jane Smith] 10:02:15" alone on its line, the talk below (Zoom's saved captions)
-ZOOM_LINE = re.compile(rf"^[ \t]*\[(?P<label>{_LABEL})\][ \t]+(?P<ts>{_TS})[ \t]*$")
+ZOOM_LINE = re.compile(rf"^[ \t]*\[(?P<label>{_LABEL})\][ \t]+(?P<ts>{TIMESTAMP})[ \t]*$")
 # "Q. What...", "A. Well..." (court-reporter style; only Q and A, so "I. Introduction" is no label)
 DOT_LINE = re.compile(r"^[ \t]*(?P<label>[QA])\.[ \t]+(?P<text>\S.*)$")
 # a label alone on its line, the talk below ("INTERVIEWER", "**Jane Smith**", "Jane Smith (00:01:02)")
 # (or "Jane Smith 0:04", "Jane Smith<tab>0:04": Microsoft Teams' transcript export)
 BARE_LINE = re.compile(rf"^[ \t]*(?:\*\*)?(?P<label>{_LABEL})(?:\*\*)?"
-                       rf"(?:[ \t]*[\[(](?P<ts2>{_TS})[\])]|[ \t]+(?P<ts3>{_TS}))?[ \t]*$")
-TIMESTAMP_ONLY = re.compile(rf"^[ \t]*[\[(]?{_TS}[\])]?[ \t]*$")
-LEADING_TS = re.compile(rf"^[ \t]*[\[(]?{_TS}[\])]?[ \t]+")
+                       rf"(?:[ \t]*[\[(](?P<ts2>{TIMESTAMP})[\])]|[ \t]+(?P<ts3>{TIMESTAMP}))?[ \t]*$")
+TIMESTAMP_ONLY = re.compile(rf"^[ \t]*[\[(]?{TIMESTAMP}[\])]?[ \t]*$")
+LEADING_TS = re.compile(rf"^[ \t]*[\[(]?{TIMESTAMP}[\])]?[ \t]+")
 
 DEFAULT_INTERVIEWER = (
     "interviewer", "q", "question", "int", "i", "researcher", "facilitator", "moderator",

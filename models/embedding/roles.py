@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from matcoder.ingest.speakers import TIMESTAMP
 from matcoder.verbatim import fluent
 
 # Revision of this reading, part of the embedding coders' identity: a warehouse coded
@@ -72,10 +73,9 @@ PERSON = {"name", "person", "names", "name of person"}  # -> "a colleague"
 # An editorial mark, in brackets or in parentheses as transcription services write them,
 # with or without a time ("[inaudible 00:03:12]", "(laughs)", "[crosstalk]"), or a bare
 # time ("[00:03:12]"): dropped from what the embedding reads.
-_TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?"
 MARKS = re.compile(r"[^\S\n]*(?:\[|\()(?:(?:\.\.\.|…|\.\s\.\s\.|inaudible|unintelligible|unclear|indistinct|laughs?|"
                    r"laughing|laughter|chuckles?|crosstalk|cross-talk|overtalk|overlapping(?: speech)?|(?:long )?pause|"
-                   r"sic|coughs?|silence|background noise|phone rings?)(?:[\s,:-]*" + _TIME + r")?|" + _TIME +
+                   r"sic|coughs?|silence|background noise|phone rings?)(?:[\s,:-]*" + TIMESTAMP + r")?|" + TIMESTAMP +
                    r")(?:\]|\))[^\S\n]*", re.IGNORECASE)
 DETERMINERS = {"the", "our", "their", "your", "my", "his", "her", "its", "a", "an", "this", "that", "these",
                "those", "each", "every", "one", "another", "which", "whose", "no", "any", "some"}
