@@ -573,6 +573,24 @@ def test_auto_precision_times_the_encode_once_per_machine(tmp_path: Path, monkey
     assert Encoder(cache_path=tmp_path / "c.sqlite").precision in ("fp32", "bf16") and len(timed) == 4
 
 
+def test_two_cpus_a_virtual_machine_names_alike_get_separate_precision_verdicts(tmp_path: Path):
+    """This workplace has had an "AMD EPYC" with fast bfloat16 and another "AMD EPYC" with
+    AVX2 only: the description a verdict (and a benchmark row) is kept under tells them apart."""
+    from matcoder.models.embedding.precision import cpu_description
+
+    def cpuinfo(family: int, model: int, flags: str) -> Path:
+        path = tmp_path / f"{family}-{model}"
+        block = f"processor\t: {{n}}\nmodel name\t: AMD EPYC\ncpu family\t: {family}\nmodel\t\t: {model}\nflags\t\t: {flags}\n"
+        path.write_text(block.format(n=0) + "\n" + block.format(n=1).replace(flags, "fpu"))
+        return path
+
+    zen4 = cpu_description(cpuinfo(25, 17, "fpu sse4_2 avx2 avx512f avx512_bf16"))
+    zen3 = cpu_description(cpuinfo(25, 1, "fpu sse4_2 avx2"))
+    assert zen4 == "AMD EPYC (family 25, model 17, avx512_bf16)"
+    assert zen3 == "AMD EPYC (family 25, model 1, avx2)"
+    assert cpu_description(tmp_path / "missing").strip()  # no /proc/cpuinfo: still a name
+
+
 def test_a_bad_precision_setting_is_named_before_any_work(tmp_path: Path, monkeypatch, capsys):
     monkeypatch.setenv("MATCODER_PRECISION", "fp16")
     (tmp_path / "in.jsonl").write_text('{"id": "a", "text": "One finance system for all."}\n')

@@ -4,8 +4,9 @@ one with it (AVX512-BF16 or AMX) the encoder times a few batches both ways once 
 machine and keeps bfloat16 autocast only when it is clearly faster, since hardware
 support does not promise speed: an AMD EPYC here encoded 1.6 times faster in bfloat16,
 an Intel Xeon with AVX512-BF16 and no AMX 0.65 times as fast. The verdict is kept per
-CPU model and PyTorch version (``precision.json`` beside the embedding cache). ``fp32``
-or ``bf16`` force one. Kept apart from the encoder so that the command line can check
+CPU (``cpu_description``: name, family and model numbers, widest vector instructions)
+and PyTorch version (``precision.json`` beside the embedding cache). ``fp32`` or
+``bf16`` force one. Kept apart from the encoder so that the command line can check
 the setting without importing numpy or torch."""
 from __future__ import annotations
 
@@ -37,21 +38,39 @@ def native_bf16() -> bool:
     return any(bool(getattr(cpu, name, lambda: False)()) for name in checks)
 
 
-def machine_key() -> str:
-    """What a timing verdict holds for: the CPU model and the PyTorch version."""
+# the widest vector instructions a CPU reports, best first (Linux /proc/cpuinfo flag names)
+SIMD_FLAGS = ("amx_bf16", "avx512_bf16", "avx512f", "avx2", "sse4_2", "asimd")
+
+
+def cpu_description(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The CPU as ``cpuinfo`` names it, with its family and model numbers and its widest
+    vector instructions: a virtual machine may call quite different CPUs just "AMD EPYC"
+    (this workplace has had one with fast bfloat16 and one with AVX2 only)."""
     import platform
 
-    import torch
-
-    model = platform.processor() or platform.machine()
+    fields: dict[str, str] = {}
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+        for line in cpuinfo.read_text().splitlines():
+            if not line.strip():
+                break  # the first processor's block is enough
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
     except OSError:
         pass
-    return f"{model} | torch {torch.__version__}"
+    name = fields.get("model name") or platform.processor() or platform.machine()
+    flags = set((fields.get("flags") or fields.get("Features") or "").split())
+    details = [f"family {fields['cpu family']}" if "cpu family" in fields else "",
+               f"model {fields['model']}" if fields.get("model", "").isdigit() else "",
+               next((f for f in SIMD_FLAGS if f in flags), "")]
+    details = [d for d in details if d]
+    return f"{name} ({', '.join(details)})" if details else name
+
+
+def machine_key() -> str:
+    """What a timing verdict holds for: the CPU (``cpu_description``) and the PyTorch version."""
+    import torch
+
+    return f"{cpu_description()} | torch {torch.__version__}"
 
 
 def measured_precision(seconds: Callable[[str], float], verdicts: Path | None) -> str:
