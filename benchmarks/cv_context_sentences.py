@@ -27,13 +27,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from cv_dev import arguments, cross_validate, fold_seeds, summary  # noqa: E402
 from results import record  # noqa: E402
 
-from matcoder.models.embedding.encoder import Encoder, text_hash  # noqa: E402
+from matcoder.models.embedding.encoder import Encoder  # noqa: E402
 from matcoder.segment import sentence_spans  # noqa: E402
 
 
 class ContextEncoder(Encoder):
     """The real encoder whose ``encode_sentences`` pools each sentence from the whole
-    text's token vectors (remembered in memory, keyed on the text)."""
+    text's token vectors (remembered in memory per text)."""
 
     def __init__(self, shared_out: float = 0.0):
         super().__init__()
@@ -42,10 +42,9 @@ class ContextEncoder(Encoder):
         self.cut_off = 0  # sentences past the token limit, encoded on their own
 
     def encode_sentences(self, texts: Sequence[str]) -> list[np.ndarray]:
-        todo = list(dict.fromkeys(t for t in texts if text_hash(t) not in self._pooled))
-        for text, vectors in zip(todo, self._pool(todo)):
-            self._pooled[text_hash(text)] = vectors
-        return [self._pooled[text_hash(t)] for t in texts]
+        todo = list(dict.fromkeys(t for t in texts if t not in self._pooled))
+        self._pooled.update(zip(todo, self._pool(todo)))
+        return [self._pooled[t] for t in texts]
 
     def _pool(self, texts: list[str]) -> list[np.ndarray]:
         import torch
