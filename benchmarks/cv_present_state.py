@@ -30,8 +30,7 @@ from cv_dev import arguments, cross_validate, fold_seeds, summary  # noqa: E402
 from results import record  # noqa: E402
 
 from matcoder.models.embedding import coder as coder_module  # noqa: E402
-from matcoder.models.embedding.encoder import Encoder  # noqa: E402
-from matcoder.segment import sentence_spans  # noqa: E402
+from matcoder.models.embedding.encoder import Encoder, sentence_texts  # noqa: E402
 
 PAST = re.compile(
     r"\b(used to|previously|originally|initially|at first|at the (start|beginning|time)|in the early days"
@@ -41,10 +40,6 @@ PAST = re.compile(
     r"|until (recently|last year|then))\b", re.IGNORECASE)
 NOW = re.compile(r"\b(now|nowadays|these days|today|currently|at the moment|at present|this year|going forward)\b",
                  re.IGNORECASE)
-
-
-def sentences_of(text: str) -> list[str]:
-    return [text[s.start:s.end] for s, _ in sentence_spans(text)] or [text]
 
 
 def present(sentences: list[str]) -> list[bool]:
@@ -64,10 +59,7 @@ class PresentEncoder(Encoder):
     def encode_sentences(self, texts: Sequence[str]) -> list[np.ndarray]:
         out = []
         for text, vectors in zip(texts, super().encode_sentences(texts)):
-            keep = present(sentences_of(text))
-            if len(keep) != len(vectors):  # the split disagrees with the encoder's: leave as is
-                out.append(vectors)
-                continue
+            keep = present(sentence_texts(text))  # the encoder's own split: one flag per vector
             self.dropped += keep.count(False)
             out.append(vectors[np.array(keep)])
         return out
@@ -75,31 +67,14 @@ class PresentEncoder(Encoder):
 
 def localise_single_areas() -> None:
     """Give an excerpt coded with one area and a past sentence the localised classifier."""
-    original = coder_module.EmbeddingCoder.weights
+    original = coder_module.EmbeddingCoder.localised
 
-    def weights(self, excerpts, X, coded):
-        out = original(self, excerpts, X, coded)
-        a = self.artefact
-        if not a.has_local_weights:
-            return out
-        areas: dict[int, list[str]] = {}
-        for i, code in coded:
-            if self.codebook.is_weighted(code):
-                areas.setdefault(i, []).append(code)
-        single = [i for i, codes in areas.items() if len(codes) == 1
-                  and not all(present(sentences_of(coder_module.read_text(excerpts[i]))))]
-        if not single:
-            return out
-        texts = [coder_module.read_text(excerpts[i]) for i in single]
-        for i, sentences in zip(single, self.encoder.encode_sentences(texts)):
-            code = areas[i][0]
-            cues = self.cue_profiles([excerpts[i].text])[0] if a.reads_cues else None
-            w, p = a.local_weight(sentences, X[i], code, cues)
-            shown = a.shown(X[i], code, excerpts[i].text) >= coder_module.SHOWN_MIN_PROB
-            out[i, code] = (w if shown and p >= coder_module.WEIGHT_MIN_PROB else None), p
-        return out
+    def localised(self, excerpts, areas):
+        told = [i for i, codes in areas.items() if len(codes) == 1
+                and not all(present(sentence_texts(coder_module.read_text(excerpts[i]))))]
+        return original(self, excerpts, areas) + told
 
-    coder_module.EmbeddingCoder.weights = weights
+    coder_module.EmbeddingCoder.localised = localised
 
 
 def main() -> None:

@@ -103,7 +103,8 @@ def tune(base, data: list[tuple[str, int]], epochs: int, lr: float, seed: int, l
          anchor: float = 0.0, bitfit: bool = False, lora: int = 0):
     """A copy of ``base`` tuned on ``data``: every parameter, or with ``layers`` only the
     top ``layers`` transformer layers (the rest frozen), or with ``bitfit`` only the
-    biases and layer norms of every layer. ``anchor`` weighs a second loss,
+    biases and layer norms of every layer, or with ``lora`` only low-rank updates of that
+    rank (``add_adapters``). ``anchor`` weighs a second loss,
     each text's mean (1 - cosine) to its vector from ``base``, which holds the tuned
     vectors near what the other families' classifiers read."""
     import torch
@@ -160,8 +161,9 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=5e-5)
     ap.add_argument("--layers", type=int, default=0, help="tune only the top N layers (0: all)")
     ap.add_argument("--anchor", type=float, default=0.0, help="weight of the pull towards the base vectors")
-    ap.add_argument("--bitfit", action="store_true", help="tune only biases and layer norms")
-    ap.add_argument("--lora", type=int, default=0, help="tune only low-rank updates of this rank (0: none)")
+    only = ap.add_mutually_exclusive_group()
+    only.add_argument("--bitfit", action="store_true", help="tune only biases and layer norms")
+    only.add_argument("--lora", type=int, default=0, help="tune only low-rank updates of this rank (0: none)")
     ap.add_argument("--score", type=Path, action="append", default=[],
                     help="train on the whole dev set and score this gold file, untuned and tuned (repeatable)")
     args = ap.parse_args()

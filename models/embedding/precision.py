@@ -91,8 +91,8 @@ def measured_precision(seconds: Callable[[str], float], verdicts: Path | None) -
             known = json.loads(verdicts.read_text())
         except (OSError, ValueError):
             known = {}
-        if not isinstance(known, dict):
-            known = {}  # unreadable: time again and write it afresh
+        if not isinstance(known, dict):  # unreadable, or not a map of verdicts: time again, write afresh
+            known = {}
         verdict = known.get(key)
         if (isinstance(verdict, dict) and verdict.get("precision") in PRECISIONS
                 and verdict.get("rounds", 1) >= TIMING_ROUNDS):
