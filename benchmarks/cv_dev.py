@@ -48,10 +48,13 @@ def fold_of(lengths: list[int], folds: int, seed: int) -> np.ndarray:
 
 
 def cross_validate(dev: Path, extra: list[Path], coder_name: str = "ensemble.v1", folds: int = 5,
-                   seeds: tuple[int, ...] = (0, 1, 2), fold_encoder=None, score_text=None) -> dict:
+                   seeds: tuple[int, ...] = (0, 1, 2), fold_encoder=None, score_text=None,
+                   make_coder=None) -> dict:
     """Per-family scores of short and long answers; ``fold_encoder(training items, seed,
     fold)``, when given, makes each fold's encoder from that fold's training items (an
-    encoder tuned on them, say) instead of the one shared model; ``score_text(text)``,
+    encoder tuned on them, say) instead of the one shared model; ``make_coder(codebook,
+    encoder)``, when given, makes each fold's (unfitted) coder around that encoder instead
+    of ``coder_name``'s; ``score_text(text)``,
     when given, rewrites the text of the items scored (not of those trained on), as
     ``cv_verbatim.py`` turns them into verbatim speech."""
     from matcoder.models.embedding.coder import EmbeddingCoder, EnsembleCoder
@@ -72,7 +75,8 @@ def cross_validate(dev: Path, extra: list[Path], coder_name: str = "ensemble.v1"
         for f in range(folds):
             training = [it for it, g in zip(items, fold) if g != f] + extra_items
             fold_enc = fold_encoder(training, seed, f) if fold_encoder else encoder
-            coder = (EnsembleCoder if coder_name == "ensemble.v1" else EmbeddingCoder)(book, encoder=fold_enc)
+            coder = (make_coder or (EnsembleCoder if coder_name == "ensemble.v1" else EmbeddingCoder))(
+                book, encoder=fold_enc)
             coder.fit(training)
             test = {keys[i]: lines[keys[i]] for i in np.nonzero(fold == f)[0]}
             if score_text:

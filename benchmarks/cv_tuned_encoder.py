@@ -9,7 +9,7 @@ with that encoder for every family, as the pipeline would if it adopted it. Noth
 cached or saved; a fold takes about a minute on two cores.
 
     .venv/bin/python benchmarks/cv_tuned_encoder.py [--epochs 4] [--lr 5e-5] [--layers N] [--anchor A]
-        [--bitfit | --lora R] [--seeds 0,1,2] [--record]
+        [--bitfit | --lora R] [--weights-only [--cascade P [--min-words N]]] [--seeds 0,1,2] [--record]
 
 With ``--bitfit`` only the biases and the layer norms' scales of every layer are tuned
 (BitFit: about 0.1 % of the parameters, so a tuned encoder would be a file of a hundred
@@ -17,6 +17,13 @@ kilobytes beside the artefact instead of a 90 MB copy of the model). With ``--lo
 the model's weights stay as they are and every linear map of its transformer layers
 gets a low-rank update of rank R (LoRA: ``W x + B A x``, B starting at zero), the only
 parameters tuned: 331,776 at rank 8, a 1.3 MB file.
+
+With ``--weights-only`` the codes are the untuned coder's and only the area weights come
+from a second embedding voice trained and run on the tuned encoder (``WeightsTunedCoder``):
+the families' figures are then the untuned ones by construction, and the weights' change
+is the tuning's alone. With ``--cascade P`` as well, the tuned voice weighs only the
+excerpts where the untuned one left an area code without a weight or under probability
+P (and with ``--min-words N`` of N words or more): the others are not encoded a second time.
 
 With ``--score FILE`` (repeatable) it instead trains on the codebook examples and the whole
 dev set, once with the untuned encoder and once tuned, and scores each FILE with both:
@@ -32,6 +39,8 @@ import sys
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
@@ -40,10 +49,11 @@ from results import record  # noqa: E402
 
 from matcoder.codebook.loader import default_codebook  # noqa: E402
 from matcoder.models.embedding.classifier import TrainingItem, codebook_items  # noqa: E402
-from matcoder.models.embedding.coder import EnsembleCoder  # noqa: E402
+from matcoder.models.embedding.coder import EmbeddingCoder, EnsembleCoder, read_text  # noqa: E402
 from matcoder.models.embedding.encoder import Encoder  # noqa: E402
 from matcoder.models.embedding.roles import embedding_text  # noqa: E402
 from matcoder.models.evaluation import as_codes, coded_by, evaluate, read_coded  # noqa: E402
+from matcoder.segment import word_count  # noqa: E402
 from matcoder.training import gold_items  # noqa: E402
 
 BATCH = 24
@@ -64,6 +74,45 @@ class TunedEncoder(Encoder):
     @cached_property
     def model(self):
         return self._model
+
+
+class WeightsTunedCoder(EnsembleCoder):
+    """The ensemble on the untuned encoder, but for the area weights, which a second
+    embedding voice gives: trained and run on ``weigher_encoder`` (the tuned one), its own
+    area classifiers choosing the sentences its localised weight classifier reads."""
+
+    rows_seen = 0  # excerpts with an area code, and of them those the tuned voice read
+    rows_reread = 0
+
+    def __init__(self, codebook, untuned: Encoder, weigher_encoder: Encoder, cascade: float = 0.0,
+                 min_words: int = 0):
+        super().__init__(codebook, encoder=untuned)
+        self.weigher = EmbeddingCoder(codebook, encoder=weigher_encoder, rules=self.rules)
+        self.cascade, self.min_words = cascade, min_words
+        self._untuned_weights = self.embed.weights
+        self.embed.weights = self._tuned_weights  # the one call the ensemble makes for weights
+
+    def fit(self, items=()) -> None:
+        super().fit(items)
+        self.weigher.fit(items)
+
+    def _tuned_weights(self, excerpts, X, coded):
+        """The tuned voice's weights; with ``cascade``, only on the excerpts where the
+        untuned voice left an area code without a weight or under ``cascade`` probability
+        (the others keep the untuned weights, and are not encoded again), and with
+        ``min_words`` only on excerpts of that many words or more."""
+        first = self._untuned_weights(excerpts, X, coded) if self.cascade else {}
+        rows = sorted({i for i, _ in coded})
+        WeightsTunedCoder.rows_seen += len(rows)
+        if self.cascade:
+            rows = sorted({i for (i, _), (w, p) in first.items()
+                           if (w is None or p < self.cascade) and word_count(excerpts[i].text) >= self.min_words})
+        WeightsTunedCoder.rows_reread += len(rows)
+        tuned = np.zeros((len(excerpts), X.shape[1]), dtype=np.float32)
+        if rows:
+            tuned[rows] = self.weigher.encoder.encode([read_text(excerpts[i]) for i in rows])
+        again = set(rows)
+        return {**first, **self.weigher.weights(excerpts, tuned, [(i, c) for i, c in coded if i in again])}
 
 
 def weight_texts(items: list[TrainingItem]) -> list[tuple[str, int]]:
@@ -164,6 +213,13 @@ def main() -> None:
     only = ap.add_mutually_exclusive_group()
     only.add_argument("--bitfit", action="store_true", help="tune only biases and layer norms")
     only.add_argument("--lora", type=int, default=0, help="tune only low-rank updates of this rank (0: none)")
+    ap.add_argument("--weights-only", action="store_true",
+                    help="codes from the untuned coder, area weights from one on the tuned encoder")
+    ap.add_argument("--cascade", type=float, default=0.0,
+                    help="with --weights-only, the tuned voice only where the untuned weight is missing or "
+                         "under this probability")
+    ap.add_argument("--min-words", type=int, default=0,
+                    help="with --cascade, the tuned voice only on excerpts of this many words or more")
     ap.add_argument("--score", type=Path, action="append", default=[],
                     help="train on the whole dev set and score this gold file, untuned and tuned (repeatable)")
     args = ap.parse_args()
@@ -188,14 +244,23 @@ def main() -> None:
             for path in args.score:
                 print(name, path.name, json.dumps(scored(book, coder, path)))
         return
-    result = cross_validate(args.dev, [], seeds=seeds, fold_encoder=fold_encoder)
+    shared = Encoder()  # the untuned voice's vectors, cached as cv_dev.py's are
+    make_coder = ((lambda book, encoder: WeightsTunedCoder(book, shared, encoder, args.cascade, args.min_words))
+                  if args.weights_only else None)
+    result = cross_validate(args.dev, [], seeds=seeds, fold_encoder=fold_encoder, make_coder=make_coder)
+    reread = f"{WeightsTunedCoder.rows_reread} of {WeightsTunedCoder.rows_seen}"
     print(json.dumps(result, indent=2))
+    if args.weights_only:
+        print("excerpts with an area code read again by the tuned voice:", reread)
     if args.record:
         layers = (f"rank-{args.lora} low-rank updates" if args.lora else "biases and layer norms" if args.bitfit else
                   f"top {args.layers} layers" if args.layers else "all layers")
+        scope = (f", weights only{f' under {args.cascade}' if args.cascade else ''}"
+                 f"{f' from {args.min_words} words' if args.min_words else ''}, rows re-read "
+                 f"{reread}" if args.weights_only else "")
         record(f"dev cross-validation, ensemble.v1 with the encoder tuned on weights ({args.epochs} epochs, "
-               f"lr {args.lr}, {layers}, anchor {args.anchor}), 5 folds x seeds {args.seeds}", args.dev.name, "-",
-               summary(result))
+               f"lr {args.lr}, {layers}, anchor {args.anchor}{scope}), 5 folds x seeds {args.seeds}", args.dev.name,
+               "-", summary(result))
 
 
 if __name__ == "__main__":
