@@ -31,8 +31,8 @@ from results import record  # noqa: E402
 
 from matcoder.codebook.loader import default_codebook  # noqa: E402
 from matcoder.models.embedding import coder as coder_module  # noqa: E402
-from matcoder.models.embedding.classifier import (TrainingItem, _fit_logistic, codebook_items,  # noqa: E402
-                                                  local_features)
+from matcoder.models.embedding.classifier import (TrainingItem, area_mentions, codebook_items,  # noqa: E402
+                                                  fit_local_weights)
 from matcoder.models.embedding.roles import embedding_text  # noqa: E402
 from matcoder.segment import word_count  # noqa: E402
 from matcoder.training import gold_items  # noqa: E402
@@ -91,17 +91,12 @@ def train_on_joined(pool: list[tuple[str, str, list[tuple[str, int]]]]) -> None:
         reads = [embedding_text(t) for t in texts]
         X = self.encoder.encode(reads)
         sentences = self.encoder.encode_sentences(reads)
-        cues = self.cue_profiles(texts) if a.reads_cues else [None] * len(texts)
-        mentions = [(i, code, w) for i, it in enumerate(all_items) for code, w in it.positives.items()
-                    if code in a.area_codes and w is not None]
+        cues = self.cue_profiles(texts) if a.reads_cues else None
+        mentions = [m for m in area_mentions(all_items, a.area_codes) if m[2] is not None]
         mentions += [(len(all_items) + j, code, w) for j, (_, ms) in enumerate(joined) for code, w in ms]
-        rows = []
-        for i, code, _ in mentions:
-            k = a.codes.index(code)
-            rows.append(local_features(sentences[i], X[i], a.coef[k], a.intercept[k], a.area_codes.index(code),
-                                       len(a.area_codes), cues[i]))
-        a.local_coef, a.local_intercept, _ = _fit_logistic(rows, [w for _, _, w in mentions],
-                                                           a.meta.get("folds", 5), a.meta.get("c_value", 8.0), 0)
+        a.local_coef, a.local_intercept, _ = fit_local_weights(
+            mentions, X, sentences, cues, a.codes, a.coef, a.intercept, a.area_codes, a.meta["folds"],
+            a.meta["c_value"], 0)
 
     coder_module.EmbeddingCoder.fit = fit
 

@@ -436,6 +436,24 @@ def _fit_logistic(rows: list[np.ndarray], targets: list[int], folds: int, c_valu
     return clf.coef_.astype(np.float32), clf.intercept_.astype(np.float32), round(float((oof == y).mean()), 3)
 
 
+def area_mentions(items: Sequence[TrainingItem], area_codes: Sequence[str]) -> list[tuple[int, str, int | None]]:
+    """(item index, area code, weight or None) of every area code on ``items``."""
+    return [(i, code, w) for i, it in enumerate(items) for code, w in it.positives.items() if code in area_codes]
+
+
+def fit_local_weights(mentions: Sequence[tuple[int, str, int]], X: np.ndarray, sentences: Sequence[np.ndarray],
+                      cues: Sequence[np.ndarray] | None, codes: Sequence[str], coef: np.ndarray, intercept: np.ndarray,
+                      area_codes: Sequence[str], folds: int, c_value: float,
+                      seed: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """(coef, intercept, out-of-fold accuracy) of the area-localised weight classifier on
+    the weighted ``mentions`` (item index into ``X``, ``sentences`` and ``cues``; area
+    code; weight), its attention from the area classifiers ``coef`` and ``intercept``."""
+    rows = [local_features(sentences[i], X[i], coef[codes.index(code)], intercept[codes.index(code)],
+                           area_codes.index(code), len(area_codes), None if cues is None else cues[i])
+            for i, code, _ in mentions]
+    return _fit_logistic(rows, [w for _, _, w in mentions], folds, c_value, seed)
+
+
 def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.ndarray, model_identity: str,
           folds: int = 5, c_value: float = 8.0, seed: int = 0, rule_hits: np.ndarray | None = None,
           sentences: Sequence[np.ndarray] | None = None, cues: Sequence[np.ndarray] | None = None) -> Artefact:
@@ -471,8 +489,7 @@ def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.n
         coef[k], intercept[k] = clf.coef_[0], clf.intercept_[0]
         metrics[code] = {"positives": n_pos, "threshold": float(threshold[k]), "cv": cv_scores}
     area_codes = [c for c in codes if book.is_weighted(c)]
-    every_mention = [(i, code, w) for i, it in enumerate(items) for code, w in it.positives.items()
-                     if code in area_codes]
+    every_mention = area_mentions(items, area_codes)
     mentions = [m for m in every_mention if m[2] is not None]  # the weight classifiers learn levels
     weight_coef, weight_intercept, weight_cv = _fit_logistic(
         [whole_features(X[i], area_codes.index(code), len(area_codes), None if cues is None else cues[i])
@@ -487,13 +504,8 @@ def train(book: Codebook, book_hash: str, items: Sequence[TrainingItem], X: np.n
         shown_coef = shown_coef[0]  # binary: one row of coefficients
     local_coef = local_intercept = None
     if sentences is not None:
-        rows = []
-        for i, code, _ in mentions:
-            k = codes.index(code)
-            rows.append(local_features(sentences[i], X[i], coef[k], intercept[k], area_codes.index(code),
-                                       len(area_codes), None if cues is None else cues[i]))
-        local_coef, local_intercept, local_cv = _fit_logistic(rows, [w for _, _, w in mentions], folds, c_value,
-                                                              seed)
+        local_coef, local_intercept, local_cv = fit_local_weights(mentions, X, sentences, cues, codes, coef, intercept,
+                                                                  area_codes, folds, c_value, seed)
     created = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     t_hash = training_hash(items)
     meta = {
