@@ -30,6 +30,7 @@ from matcoder.codebook.loader import default_codebook  # noqa: E402
 from matcoder.models.base import ExcerptInput  # noqa: E402
 from matcoder.models.embedding.coder import EmbeddingCoder  # noqa: E402
 from matcoder.models.embedding.encoder import Encoder  # noqa: E402
+from matcoder.models.embedding.precision import VERDICTS_FILE  # noqa: E402
 from matcoder.models.evaluation import as_codes, coded_by, evaluate, read_coded  # noqa: E402
 from matcoder.models.registry import get_coder  # noqa: E402
 from matcoder.segment import sentence_spans  # noqa: E402
@@ -127,7 +128,7 @@ def end_to_end(target: int, set_up: bool = False) -> dict:
     """The round through `matcoder run` in a fresh Prefect home and embedding cache, then
     the same folder again. With ``set_up``, a machine as the README leaves it: the sample
     round is run first (untimed) into the same Prefect home, cache and warehouse, every
-    cached vector is then deleted (only the host's precision verdict, precision.json,
+    cached vector is then deleted (only the host's precision verdict, ``VERDICTS_FILE``,
     stays), and the round's excerpts are the warehouse's total less the sample's."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "round"
@@ -148,7 +149,7 @@ def end_to_end(target: int, set_up: bool = False) -> dict:
         if set_up:
             before = run(ROOT / "transcripts_sample")[1]["warehouse"]
             for f in cache.iterdir():
-                if f.name != "precision.json":
+                if f.name != VERDICTS_FILE:
                     shutil.rmtree(f) if f.is_dir() else f.unlink()
         wall, summary = run(folder)
         peak = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)

@@ -21,7 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from matcoder.errors import UsageError
-from matcoder.models.embedding.precision import PRECISIONS, choose_precision, precision_tag
+from matcoder.models.embedding.precision import PRECISIONS, VERDICTS_FILE, choose_precision, precision_tag
 from matcoder.segment import sentence_spans
 
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -122,7 +122,7 @@ class Encoder:
     def precision(self) -> str:
         if self._precision:
             return self._precision
-        verdicts = self.cache.path.parent / "precision.json" if self.cache else None
+        verdicts = self.cache.path.parent / VERDICTS_FILE if self.cache else None
         return choose_precision(self._seconds, verdicts)
 
     def _seconds(self, precision: str) -> float:

@@ -18,6 +18,7 @@ from typing import Callable
 from matcoder.errors import UsageError
 
 PRECISIONS = ("fp32", "bf16")
+VERDICTS_FILE = "precision.json"  # beside the embedding cache
 BF16_GAIN = 0.9  # bfloat16 is chosen when it takes under this share of float32's time
 # each arithmetic is timed this many times, alternately, and its fastest time kept: the
 # verdict is kept for good, and one round taken while another process held a core could
