@@ -136,14 +136,22 @@ def end_to_end(target: int, set_up: bool = False) -> dict:
         approx = make_round(folder, target)
         cache = Path(tmp) / "cache"
         env = dict(os.environ, MATCODER_CACHE=str(cache), PREFECT_HOME=str(Path(tmp) / "prefect"))
-        def run(source: Path) -> tuple[float, dict]:
+        def run(source: Path) -> tuple[float, dict, int]:
+            """Wall time, the JSON summary, and this child's own peak RSS in MB (os.wait4:
+            RUSAGE_CHILDREN would be the largest of every child so far)."""
             t0 = time.perf_counter()
-            proc = subprocess.run([str(ROOT / ".venv" / "bin" / "matcoder"), "run", str(source), "--warehouse",
-                                   str(Path(tmp) / "w.duckdb"), "--json", "--quiet"], capture_output=True,
-                                  text=True, env=env)
-            if proc.returncode != 0:
-                raise SystemExit(proc.stderr)
-            return time.perf_counter() - t0, json.loads(proc.stdout)
+            with tempfile.TemporaryFile() as err:
+                proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "matcoder"), "run", str(source), "--warehouse",
+                                         str(Path(tmp) / "w.duckdb"), "--json", "--quiet"], stdout=subprocess.PIPE,
+                                        stderr=err, text=True, env=env)
+                with proc.stdout:
+                    out = proc.stdout.read()
+                _, status, usage = os.wait4(proc.pid, 0)
+                proc.returncode = os.waitstatus_to_exitcode(status)
+                if proc.returncode != 0:
+                    err.seek(0)
+                    raise SystemExit(err.read().decode())
+            return time.perf_counter() - t0, json.loads(out), round(usage.ru_maxrss / 1024)
 
         before = {"excerpts": 0, "interviews": 0}
         if set_up:
@@ -151,9 +159,8 @@ def end_to_end(target: int, set_up: bool = False) -> dict:
             for f in cache.iterdir():
                 if f.name != VERDICTS_FILE:
                     shutil.rmtree(f) if f.is_dir() else f.unlink()
-        wall, summary = run(folder)
-        peak = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
-        again, second = run(folder)  # the same folder again: every interview unchanged, checked and skipped
+        wall, summary, peak = run(folder)
+        again, second, _ = run(folder)  # the same folder again: every interview unchanged, checked and skipped
     return {"excerpts": summary["warehouse"]["excerpts"] - before["excerpts"], "approx_target": approx,
             "interviews": summary["warehouse"]["interviews"] - before["interviews"], "wall_s": round(wall, 1),
             "coder": summary["coder"], "set_up_machine": set_up, "peak_rss_mb_child": peak,
