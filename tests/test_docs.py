@@ -35,6 +35,16 @@ def test_every_cli_command_is_documented():
             assert f"`{command}" in README, f"`{command}` is not in the README"
 
 
+def test_every_case_sheet_header_is_documented():
+    """A team reads in the README which of its headers are taken for which column: a
+    `region` column taken as names to hide must not come as a surprise."""
+    from matcoder.cases import ALIASES
+
+    section = README.split("### The case sheet", 1)[1].split("\n### ", 1)[0]
+    missing = [alias for aliases in ALIASES.values() for alias in aliases if f"`{alias}`" not in section]
+    assert not missing, f"case-sheet headers not in the README's case sheet section: {missing}"
+
+
 def test_every_codebook_family_is_documented():
     from matcoder.codebook.loader import default_codebook
 
