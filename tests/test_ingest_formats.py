@@ -226,6 +226,26 @@ def test_bare_label_lines_and_dash_separators(tmp_path: Path):
     assert t.turns[1].timestamp == "00:01:05"
 
 
+@pytest.mark.parametrize("first,second", [
+    ("[00:00:05] Sam Okoro\n", "[00:00:12] Dana Whitlock\n"),  # a time before a label alone on its line
+    ("00:00:05 Sam Okoro\n", "00:00:12 Dana Whitlock\n"),
+    ("[00:00:05.00] - Sam Okoro\n", "[00:00:12.50] - Dana Whitlock\n"),
+    ("[00:00:05 --> 00:00:11] Sam Okoro: ", "[00:00:12 --> 00:00:30] Dana Whitlock: "),  # a time range
+    ("[00:00:05 → 00:00:11] **Sam Okoro:** ", "[00:00:12 → 00:00:30] **Dana Whitlock:** "),
+])
+def test_a_time_or_time_range_before_a_speaker_label(tmp_path: Path, first, second):
+    path = tmp_path / "times.txt"
+    first_later, second_later = first.replace("00:00:05", "00:01:00"), second.replace("00:00:12", "00:01:04")
+    path.write_text(f"{first}How did the trust change?\n\n{second}We moved payroll to the centre.\n"
+                    "[00:00:31 --> 00:00:33]\nAnd HR.\n\n"
+                    f"{first_later}And the curriculum?\n\n{second_later}That stayed with the heads.\n",
+                    encoding="utf-8")
+    t = read_transcript(path)
+    assert roles(t) == [("Sam Okoro", "interviewer"), ("Dana Whitlock", "interviewee")] * 2
+    assert [(a.text, a.timestamp[:8]) for a in t.answers()] == [
+        ("We moved payroll to the centre.\nAnd HR.", "00:00:12"), ("That stayed with the heads.", "00:01:04")]
+
+
 def test_teams_transcript_docx_name_and_time_lines(tmp_path: Path):
     """Microsoft Teams exports a transcript as DOCX: a title, the date, then per turn a
     paragraph "Name 0:04" (one space or a tab) with the talk in the next paragraph."""

@@ -1,9 +1,10 @@
 """Speaker labels and roles.
 
 A *label line* starts a turn: ``Interviewer: So tell me...``, ``[00:03:12] Q: ...``,
-``Jane Smith (00:03:12): ...``, ``Q - So...`` (known labels only), or a label alone on
-its line (``CEO:``, ``INTERVIEWER``, ``**Jane Smith**``, Otter's ``Jane Smith  0:05``)
-with the talk on the lines below. A label is accepted when it is a known role label
+``[00:03:12 --> 00:03:40] Jane Smith: ...``, ``Jane Smith (00:03:12): ...``, ``Q - So...``
+(known labels only), or a label alone on its line (``CEO:``, ``INTERVIEWER``,
+``**Jane Smith**``, Otter's ``Jane Smith  0:05``, ``[00:03:12] Jane Smith``) with the
+talk on the lines below. A label is accepted when it is a known role label
 (see ``RoleConfig``) or when it starts two or more lines, so that an answer line such
 as ``Three things: first...`` is not taken for a speaker; a bare label must look like
 a name (capitalised words) and be followed by talk.
@@ -20,8 +21,12 @@ from matcoder.ingest.model import RawTurn, Role, Turn
 # a time as transcription services write it: "3:12", "00:03:12", "00:03:12.480", "00:03:12,480"
 TIMESTAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _LABEL = r"[^\W\d_][\w.'’\- ]{0,39}?"
+# a time (or a time range, "00:00:15 --> 00:01:02", "00:00:15 → 00:01:02") before a label,
+# bracketed or not, perhaps with a dash after it: "[00:03:12] Q:", "[00:00:05.00] - Jane Smith"
+_LEADING_TIME = (rf"(?:[\[(]?(?P<ts1>{TIMESTAMP})(?:[ \t]*(?:-->|→|[-–])[ \t]*{TIMESTAMP})?[\])]?"
+                 rf"[ \t]*[-–]?[ \t]*)?")
 LABEL_LINE = re.compile(
-    rf"""^[ \t]*(?:[\[(]?(?P<ts1>{TIMESTAMP})[\])]?[ \t]*[-–]?[ \t]*)?
+    rf"""^[ \t]*{_LEADING_TIME}
         (?:\*\*)?(?P<label>{_LABEL})(?:\*\*)?
         [ \t]*(?:[\[(]?(?P<ts2>{TIMESTAMP})[\])]?)?[ \t]*(?:\*\*)?:(?:\*\*)?(?:[ \t]+|$)(?P<text>.*)$""",
     re.X,
@@ -33,11 +38,11 @@ DASH_LINE = re.compile(rf"^[ \t]*(?P<label>{_LABEL})[ \t]+[-–][ \t]+(?P<text>\
 ZOOM_LINE = re.compile(rf"^[ \t]*\[(?P<label>{_LABEL})\][ \t]+(?P<ts>{TIMESTAMP})[ \t]*$")
 # "Q. What...", "A. Well..." (court-reporter style; only Q and A, so "I. Introduction" is no label)
 DOT_LINE = re.compile(r"^[ \t]*(?P<label>[QA])\.[ \t]+(?P<text>\S.*)$")
-# a label alone on its line, the talk below ("INTERVIEWER", "**Jane Smith**", "Jane Smith (00:01:02)")
-# (or "Jane Smith 0:04", "Jane Smith<tab>0:04": Microsoft Teams' transcript export)
-BARE_LINE = re.compile(rf"^[ \t]*(?:\*\*)?(?P<label>{_LABEL})(?:\*\*)?"
+# a label alone on its line, the talk below ("INTERVIEWER", "**Jane Smith**", "Jane Smith (00:01:02)",
+# "[00:01:02] Jane Smith") (or "Jane Smith 0:04", "Jane Smith<tab>0:04": Microsoft Teams' transcript export)
+BARE_LINE = re.compile(rf"^[ \t]*{_LEADING_TIME}(?:\*\*)?(?P<label>{_LABEL})(?:\*\*)?"
                        rf"(?:[ \t]*[\[(](?P<ts2>{TIMESTAMP})[\])]|[ \t]+(?P<ts3>{TIMESTAMP}))?[ \t]*$")
-TIMESTAMP_ONLY = re.compile(rf"^[ \t]*[\[(]?{TIMESTAMP}[\])]?[ \t]*$")
+TIMESTAMP_ONLY = re.compile(rf"^[ \t]*[\[(]?{TIMESTAMP}(?:[ \t]*(?:-->|→|[-–])[ \t]*{TIMESTAMP})?[\])]?[ \t]*$")
 LEADING_TS = re.compile(rf"^[ \t]*[\[(]?{TIMESTAMP}[\])]?[ \t]+")
 
 DEFAULT_INTERVIEWER = (
@@ -101,7 +106,7 @@ def _match_label(line: str, known: dict[str, Role]) -> tuple[str, str | None, st
     m = BARE_LINE.match(line)
     if m and len(m.group("label").split()) <= 4 and (norm_label(m.group("label")) in known
                                                       or _looks_like_name(m.group("label"))):
-        return m.group("label").strip(), m.group("ts2") or m.group("ts3"), ""
+        return m.group("label").strip(), m.group("ts1") or m.group("ts2") or m.group("ts3"), ""
     return None
 
 
