@@ -246,6 +246,37 @@ def test_a_time_or_time_range_before_a_speaker_label(tmp_path: Path, first, seco
         ("We moved payroll to the centre.\nAnd HR.", "00:00:12"), ("That stayed with the heads.", "00:01:04")]
 
 
+def test_a_tab_between_label_and_talk(tmp_path: Path):
+    """A transcript typed with a hanging indent ("INT<tab>So..."), continuation lines
+    indented under the talk, and a tab-separated export with a time column."""
+    typed = tmp_path / "typed.txt"
+    typed.write_text("INT\tHow did the trust change?\nR\tWe moved payroll to the centre.\n\tAnd HR, later.\n"
+                     "INT\tAnd the curriculum?\nR\tThat stayed with the heads.\n", encoding="utf-8")
+    t = read_transcript(typed)
+    assert roles(t) == [("INT", "interviewer"), ("R", "interviewee")] * 2
+    assert [a.text for a in t.answers()] == ["We moved payroll to the centre.\nAnd HR, later.",
+                                             "That stayed with the heads."]
+    export = tmp_path / "export.txt"
+    export.write_text("00:00:05\tSam Okoro\tHow did the trust change over the years?\n"
+                      "00:00:12\tDana Whitlock\tWe moved payroll to the centre.\n"
+                      "00:00:40\tSam Okoro\tAnd the curriculum?\n00:00:44\tDana Whitlock\tIt stayed with the heads.\n",
+                      encoding="utf-8")
+    t = read_transcript(export)
+    assert [(turn.speaker, turn.timestamp) for turn in t.turns] == [
+        ("Sam Okoro", "00:00:05"), ("Dana Whitlock", "00:00:12"), ("Sam Okoro", "00:00:40"),
+        ("Dana Whitlock", "00:00:44")]
+    assert t.turns[1].text == "We moved payroll to the centre."
+
+
+def test_a_tab_inside_an_answer_line_is_not_a_speaker(tmp_path: Path):
+    path = tmp_path / "tabbed_answer.txt"
+    path.write_text("Interviewer: What do you hold centrally?\nCEO: Two things.\nfinance\tall of it\n"
+                    "Interviewer: And?\nCEO: Estates.\n", encoding="utf-8")
+    t = read_transcript(path)
+    assert roles(t) == [("Interviewer", "interviewer"), ("CEO", "interviewee")] * 2
+    assert t.answers()[0].text == "Two things.\nfinance\tall of it"
+
+
 def test_teams_transcript_docx_name_and_time_lines(tmp_path: Path):
     """Microsoft Teams exports a transcript as DOCX: a title, the date, then per turn a
     paragraph "Name 0:04" (one space or a tab) with the talk in the next paragraph."""

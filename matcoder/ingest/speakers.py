@@ -2,7 +2,7 @@
 
 A *label line* starts a turn: ``Interviewer: So tell me...``, ``[00:03:12] Q: ...``,
 ``[00:03:12 --> 00:03:40] Jane Smith: ...``, ``Jane Smith (00:03:12): ...``, ``Q - So...``
-(known labels only), or a label alone on its line (``CEO:``, ``INTERVIEWER``,
+(known labels only), ``Interviewer<tab>So...``, or a label alone on its line (``CEO:``, ``INTERVIEWER``,
 ``**Jane Smith**``, Otter's ``Jane Smith  0:05``, ``[00:03:12] Jane Smith``) with the
 talk on the lines below. A label is accepted when it is a known role label
 (see ``RoleConfig``) or when it starts two or more lines, so that an answer line such
@@ -42,6 +42,10 @@ DOT_LINE = re.compile(r"^[ \t]*(?P<label>[QA])\.[ \t]+(?P<text>\S.*)$")
 # "[00:01:02] Jane Smith") (or "Jane Smith 0:04", "Jane Smith<tab>0:04": Microsoft Teams' transcript export)
 BARE_LINE = re.compile(rf"^[ \t]*{_LEADING_TIME}(?:\*\*)?(?P<label>{_LABEL})(?:\*\*)?"
                        rf"(?:[ \t]*[\[(](?P<ts2>{TIMESTAMP})[\])]|[ \t]+(?P<ts3>{TIMESTAMP}))?[ \t]*$")
+# a label, a tab, then the talk ("Interviewer<tab>So...", "R<tab>Well...", "00:03:12<tab>Jane Smith<tab>We..."):
+# transcripts typed with a hanging indent, and tab-separated exports
+TAB_LINE = re.compile(rf"^[ \t]*{_LEADING_TIME}(?:\*\*)?(?P<label>{_LABEL})(?:\*\*)?"
+                      rf"(?:[ \t]*[\[(](?P<ts2>{TIMESTAMP})[\])])?[ ]*\t[ \t]*(?P<text>\S.*)$")
 TIMESTAMP_ONLY = re.compile(rf"^[ \t]*[\[(]?{TIMESTAMP}(?:[ \t]*(?:-->|→|[-–])[ \t]*{TIMESTAMP})?[\])]?[ \t]*$")
 LEADING_TS = re.compile(rf"^[ \t]*[\[(]?{TIMESTAMP}[\])]?[ \t]+")
 
@@ -107,6 +111,10 @@ def _match_label(line: str, known: dict[str, Role]) -> tuple[str, str | None, st
     if m and len(m.group("label").split()) <= 4 and (norm_label(m.group("label")) in known
                                                       or _looks_like_name(m.group("label"))):
         return m.group("label").strip(), m.group("ts1") or m.group("ts2") or m.group("ts3"), ""
+    m = TAB_LINE.match(line)
+    if m and len(m.group("label").split()) <= 4 and (norm_label(m.group("label")) in known
+                                                     or _looks_like_name(m.group("label"))):
+        return m.group("label").strip(), m.group("ts1") or m.group("ts2"), m.group("text").strip()
     return None
 
 
@@ -138,7 +146,7 @@ def split_labelled_text(text: str, config: RoleConfig) -> tuple[list[str], list[
         elif TIMESTAMP_ONLY.match(line):
             continue
         elif turns:
-            turns[-1][2].append(LEADING_TS.sub("", line, count=1))
+            turns[-1][2].append(LEADING_TS.sub("", line, count=1).lstrip(" \t"))  # a hanging indent is layout
         elif line.strip():
             header.append(line.strip())
     raw = []
