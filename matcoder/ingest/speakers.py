@@ -23,11 +23,12 @@ TIMESTAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _LABEL = r"[^\W\d_][\w.'’\- ]{0,39}?"
 # a time (or a time range, "00:00:15 --> 00:01:02", "00:00:15 → 00:01:02") before a label,
 # bracketed or not, perhaps with a dash after it: "[00:03:12] Q:", "[00:00:05.00] - Jane Smith"
-_LEADING_TIME = (rf"(?:[\[(]?(?P<ts1>{TIMESTAMP})(?:[ \t]*(?:-->|→|[-–])[ \t]*{TIMESTAMP})?[\])]?"
-                 rf"[ \t]*[-–]?[ \t]*)?")
+_RANGE_END = rf"(?:[ \t]*(?:-->|→|[-–])[ \t]*{TIMESTAMP})?"
+_LEADING_TIME = rf"(?:[\[(]?(?P<ts1>{TIMESTAMP}){_RANGE_END}[\])]?[ \t]*[-–]?[ \t]*)?"
+# the start every label line shares: the leading time, then the label, bold or not
+_LABEL_START = rf"^[ \t]*{_LEADING_TIME}(?:\*\*)?(?P<label>{_LABEL})(?:\*\*)?"
 LABEL_LINE = re.compile(
-    rf"""^[ \t]*{_LEADING_TIME}
-        (?:\*\*)?(?P<label>{_LABEL})(?:\*\*)?
+    rf"""{_LABEL_START}
         [ \t]*(?:[\[(]?(?P<ts2>{TIMESTAMP})[\])]?)?[ \t]*(?:\*\*)?:(?:\*\*)?(?:[ \t]+|$)(?P<text>.*)$""",
     re.X,
 )
@@ -40,13 +41,13 @@ ZOOM_LINE = re.compile(rf"^[ \t]*\[(?P<label>{_LABEL})\][ \t]+(?P<ts>{TIMESTAMP}
 DOT_LINE = re.compile(r"^[ \t]*(?P<label>[QA])\.[ \t]+(?P<text>\S.*)$")
 # a label alone on its line, the talk below ("INTERVIEWER", "**Jane Smith**", "Jane Smith (00:01:02)",
 # "[00:01:02] Jane Smith") (or "Jane Smith 0:04", "Jane Smith<tab>0:04": Microsoft Teams' transcript export)
-BARE_LINE = re.compile(rf"^[ \t]*{_LEADING_TIME}(?:\*\*)?(?P<label>{_LABEL})(?:\*\*)?"
+BARE_LINE = re.compile(rf"{_LABEL_START}"
                        rf"(?:[ \t]*[\[(](?P<ts2>{TIMESTAMP})[\])]|[ \t]+(?P<ts3>{TIMESTAMP}))?[ \t]*$")
 # a label, a tab, then the talk ("Interviewer<tab>So...", "R<tab>Well...", "00:03:12<tab>Jane Smith<tab>We..."):
 # transcripts typed with a hanging indent, and tab-separated exports
-TAB_LINE = re.compile(rf"^[ \t]*{_LEADING_TIME}(?:\*\*)?(?P<label>{_LABEL})(?:\*\*)?"
+TAB_LINE = re.compile(rf"{_LABEL_START}"
                       rf"(?:[ \t]*[\[(](?P<ts2>{TIMESTAMP})[\])])?[ ]*\t[ \t]*(?P<text>\S.*)$")
-TIMESTAMP_ONLY = re.compile(rf"^[ \t]*[\[(]?{TIMESTAMP}(?:[ \t]*(?:-->|→|[-–])[ \t]*{TIMESTAMP})?[\])]?[ \t]*$")
+TIMESTAMP_ONLY = re.compile(rf"^[ \t]*[\[(]?{TIMESTAMP}{_RANGE_END}[\])]?[ \t]*$")
 LEADING_TS = re.compile(rf"^[ \t]*[\[(]?{TIMESTAMP}[\])]?[ \t]+")
 
 DEFAULT_INTERVIEWER = (
@@ -89,12 +90,24 @@ def _looks_like_name(label: str) -> bool:
     return label[-1:].isalnum() and all(word[:1].isupper() or word[:1].isdigit() for word in label.split())
 
 
+def _time(m: re.Match) -> str | None:
+    """The time a label line gives, before or after its label."""
+    return next((t for name, t in m.groupdict().items() if name.startswith("ts") and t), None)
+
+
+def _colonless(m: re.Match, known: dict[str, Role]) -> bool:
+    """Whether a label without a colon (alone on its line, or before a tab) is taken: four
+    words at most, and a known role label or a name."""
+    label = m.group("label")
+    return len(label.split()) <= 4 and (norm_label(label) in known or _looks_like_name(label))
+
+
 def _match_label(line: str, known: dict[str, Role]) -> tuple[str, str | None, str] | None:
     m = LABEL_LINE.match(line)
     if m:
         label = m.group("label").strip()
         if len(label.split()) <= 5:
-            return label, m.group("ts1") or m.group("ts2"), m.group("text").strip()
+            return label, _time(m), m.group("text").strip()
     m = OTTER_LINE.match(line)
     if m:
         return m.group("label").strip(), m.group("ts2"), ""
@@ -108,13 +121,11 @@ def _match_label(line: str, known: dict[str, Role]) -> tuple[str, str | None, st
     if m and norm_label(m.group("label")) in known:
         return m.group("label"), None, m.group("text").strip()
     m = BARE_LINE.match(line)
-    if m and len(m.group("label").split()) <= 4 and (norm_label(m.group("label")) in known
-                                                      or _looks_like_name(m.group("label"))):
-        return m.group("label").strip(), m.group("ts1") or m.group("ts2") or m.group("ts3"), ""
+    if m and _colonless(m, known):
+        return m.group("label").strip(), _time(m), ""
     m = TAB_LINE.match(line)
-    if m and len(m.group("label").split()) <= 4 and (norm_label(m.group("label")) in known
-                                                     or _looks_like_name(m.group("label"))):
-        return m.group("label").strip(), m.group("ts1") or m.group("ts2"), m.group("text").strip()
+    if m and _colonless(m, known):
+        return m.group("label").strip(), _time(m), m.group("text").strip()
     return None
 
 
