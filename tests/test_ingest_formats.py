@@ -270,11 +270,14 @@ def test_a_tab_between_label_and_talk(tmp_path: Path):
 
 def test_a_tab_inside_an_answer_line_is_not_a_speaker(tmp_path: Path):
     path = tmp_path / "tabbed_answer.txt"
+    # "finance" starts two lines, so only the label test (known, or a name) keeps it talk
     path.write_text("Interviewer: What do you hold centrally?\nCEO: Two things.\nfinance\tall of it\n"
-                    "Interviewer: And?\nCEO: Estates.\n", encoding="utf-8")
+                    "estates\tmost of it\nInterviewer: And?\nCEO: Estates.\nfinance\tthe audit too\n",
+                    encoding="utf-8")
     t = read_transcript(path)
     assert roles(t) == [("Interviewer", "interviewer"), ("CEO", "interviewee")] * 2
-    assert t.answers()[0].text == "Two things.\nfinance\tall of it"
+    assert [a.text for a in t.answers()] == ["Two things.\nfinance\tall of it\nestates\tmost of it",
+                                             "Estates.\nfinance\tthe audit too"]
 
 
 def test_teams_transcript_docx_name_and_time_lines(tmp_path: Path):
