@@ -177,6 +177,15 @@ def test_srt_bracket_speakers():
     assert all(not turn.text.startswith("[") for turn in t.turns)
 
 
+def srt_turns(tmp_path: Path, lines: list[str], timing_tail: str = "", newline: str = "\n") -> list[tuple[str, str]]:
+    """(speaker, text) of the turns read from an SRT file of one cue per line."""
+    blocks = [f"{n}{newline}00:00:0{n},000 --> 00:00:0{n},900{timing_tail}{newline}{line}{newline}"
+              for n, line in enumerate(lines, 1)]
+    path = tmp_path / "captions.srt"
+    path.write_text(newline.join(blocks), encoding="utf-8")
+    return [(turn.speaker, turn.text) for turn in read_transcript(path).turns]
+
+
 def test_srt_override_tags_and_timing_coordinates_are_read_past(tmp_path):
     """Subtitle editors write position and style overrides ("{\\an8}", "{\\i1}") into the text
     and display coordinates after the timing; neither is speech."""
@@ -184,15 +193,22 @@ def test_srt_override_tags_and_timing_coordinates_are_read_past(tmp_path):
              "JANE: <i>Well,</i> when there were {\\i1}four{\\i0} of us the heads agreed it all.",
              "INTERVIEWER: {\\an8}And now?",
              "JANE: Now finance is run centrally for all eleven schools."]
-    blocks = [f"{n}\r\n00:00:0{n},000 --> 00:00:0{n},900 X1:100 X2:600 Y1:40 Y2:80\r\n{line}\r\n"
-              for n, line in enumerate(lines, 1)]
-    path = tmp_path / "captions.srt"
-    path.write_text("\r\n".join(blocks), encoding="utf-8")
-    assert [(turn.speaker, turn.text) for turn in read_transcript(path).turns] == [
+    assert srt_turns(tmp_path, lines, timing_tail=" X1:100 X2:600 Y1:40 Y2:80", newline="\r\n") == [
         ("INTERVIEWER", "How has the trust changed?"),
         ("JANE", "Well, when there were four of us the heads agreed it all."),
         ("INTERVIEWER", "And now?"),
         ("JANE", "Now finance is run centrally for all eleven schools.")]
+
+
+def test_caption_speaker_change_marks_before_names(tmp_path):
+    """Broadcast-style captions mark a new speaker with ">>" before the name."""
+    lines = [">> SAM OKORO: How has the trust changed?", "&gt;&gt; DANA WHITLOCK: Finance went to the centre",
+             "first, then HR.", ">> SAM OKORO: And now?", ">>DANA WHITLOCK: Now all eleven schools share it."]
+    assert srt_turns(tmp_path, lines) == [
+        ("SAM OKORO", "How has the trust changed?"),
+        ("DANA WHITLOCK", "Finance went to the centre first, then HR."),
+        ("SAM OKORO", "And now?"),
+        ("DANA WHITLOCK", "Now all eleven schools share it.")]
 
 
 def test_two_interviewers_both_interviewer():
@@ -244,6 +260,20 @@ def test_a_time_or_time_range_before_a_speaker_label(tmp_path: Path, first, seco
     assert roles(t) == [("Sam Okoro", "interviewer"), ("Dana Whitlock", "interviewee")] * 2
     assert [(a.text, a.timestamp[:8]) for a in t.answers()] == [
         ("We moved payroll to the centre.\nAnd HR.", "00:00:12"), ("That stayed with the heads.", "00:01:04")]
+
+
+def test_a_time_after_the_label_is_the_turn_time_not_talk(tmp_path: Path):
+    """Sonix writes the time after the speaker's colon, and again before each later paragraph."""
+    path = tmp_path / "sonix.txt"
+    path.write_text("Sam Okoro: [00:00:05] How did the trust change?\n\n"
+                    "Dana Whitlock: [00:00:12] We moved payroll to the centre.\n\n[00:00:31] And HR, later.\n\n"
+                    "Sam Okoro: [00:01:00] And the curriculum?\n\nDana Whitlock: [00:01:04] It stayed with the heads.\n",
+                    encoding="utf-8")
+    t = read_transcript(path)
+    assert roles(t) == [("Sam Okoro", "interviewer"), ("Dana Whitlock", "interviewee")] * 2
+    assert [(a.text, a.timestamp) for a in t.answers()] == [
+        ("We moved payroll to the centre.\n\nAnd HR, later.", "00:00:12"), ("It stayed with the heads.", "00:01:04")]
+    assert t.turns[0].text == "How did the trust change?"
 
 
 def test_a_tab_between_label_and_talk(tmp_path: Path):
@@ -328,3 +358,28 @@ def test_docx_label_in_its_own_bold_paragraph(tmp_path: Path):
     t = read_transcript(path)
     assert roles(t) == [("Interviewer", "interviewer"), ("CEO", "interviewee")] * 2
     assert t.answers()[0].text == "Every child thrives."
+
+
+def test_docx_turns_inside_a_content_control_are_read(tmp_path: Path):
+    """A transcription template may wrap the transcript in a content control (w:sdt):
+    its paragraphs are part of the document, not skipped."""
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.oxml import OxmlElement
+
+    path = write_docx(tmp_path / "sdt.docx", [("Interviewer", "How did it start?"), ("CEO", "With two schools."),
+                                              ("Interviewer", "And now?"), ("CEO", "Eleven, all in one county.")],
+                      title="Transcript")
+    doc = Document(str(path))
+    body = doc.element.body
+    turns = [p for p in body.iterchildren(qn("w:p"))][2:]  # after the title and date paragraphs
+    sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    sdt.append(OxmlElement("w:sdtPr"))
+    sdt.append(content)
+    turns[0].addnext(sdt)
+    for p in turns[1:]:  # the first turn stays outside, the rest go inside the control
+        content.append(p)
+    doc.save(str(path))
+    t = read_transcript(path)
+    assert roles(t) == [("Interviewer", "interviewer"), ("CEO", "interviewee")] * 2
+    assert [a.text for a in t.answers()] == ["With two schools.", "Eleven, all in one county."]

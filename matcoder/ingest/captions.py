@@ -2,8 +2,9 @@
 
 Video-call services write one sentence per cue; consecutive cues of one speaker are
 merged into one turn (joined by a space). The speaker comes from a WebVTT voice tag
-(``<v Jane Smith>``) or a ``Name:`` / ``[Name]`` prefix; a cue with neither continues
-the previous speaker.
+(``<v Jane Smith>``) or a ``Name:`` / ``[Name]`` prefix (perhaps after a dialogue dash or
+the ``>>`` speaker-change mark of broadcast captions); a cue with neither continues the
+previous speaker.
 """
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ VOICE = re.compile(r"^\s*<v(?:\.[\w.-]+)?\s+(?P<name>[^>]+)>")
 TAG = re.compile(r"</?[^>]*>")
 # subtitle editors' override tags in SRT text: "{\an8}" (position), "{\i1}" (italics)
 OVERRIDE = re.compile(r"\{\\[^{}]*\}")
-PREFIX = re.compile(r"^\s*(?:-\s*)?(?:\[(?P<b>[^\]]{1,40})\]|(?P<c>[^\W\d_][\w.'’\- ]{0,39}?)\s*:)\s+")
+# "Name: ", "[Name] ", after a dialogue dash ("- Name: ") or a caption speaker-change mark (">> NAME: ")
+PREFIX = re.compile(r"^\s*(?:(?:-|>>)\s*)?(?:\[(?P<b>[^\]]{1,40})\]|(?P<c>[^\W\d_][\w.'’\- ]{0,39}?)\s*:)\s+")
 
 
 def _blocks(text: str) -> list[tuple[int, list[str]]]:

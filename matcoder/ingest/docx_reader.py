@@ -52,12 +52,24 @@ def _paragraph_line(paragraph) -> str:
     return text
 
 
+def _blocks(parent):
+    """The paragraphs and tables of a body in document order, including those a content
+    control (``w:sdt``, as document templates wrap their fields) or custom XML holds."""
+    for child in parent.iterchildren():
+        if child.tag in (_W + "sdt", _W + "customXml"):
+            content = child.find(_W + "sdtContent") if child.tag == _W + "sdt" else child
+            if content is not None:
+                yield from _blocks(content)
+        else:
+            yield child
+
+
 def _iter_block_lines(document) -> list[str]:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     lines: list[str] = []
-    for child in document.element.body.iterchildren():
+    for child in _blocks(document.element.body):
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
             lines.append(_paragraph_line(Paragraph(child, document)))

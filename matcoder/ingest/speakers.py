@@ -1,7 +1,7 @@
 """Speaker labels and roles.
 
 A *label line* starts a turn: ``Interviewer: So tell me...``, ``[00:03:12] Q: ...``,
-``[00:03:12 --> 00:03:40] Jane Smith: ...``, ``Jane Smith (00:03:12): ...``, ``Q - So...``
+``[00:03:12 --> 00:03:40] Jane Smith: ...``, ``Jane Smith (00:03:12): ...``, ``Jane Smith: [00:03:12] ...``, ``Q - So...``
 (known labels only), ``Interviewer<tab>So...``, or a label alone on its line (``CEO:``, ``INTERVIEWER``,
 ``**Jane Smith**``, Otter's ``Jane Smith  0:05``, ``[00:03:12] Jane Smith``) with the
 talk on the lines below. A label is accepted when it is a known role label
@@ -29,7 +29,9 @@ _LEADING_TIME = rf"(?:[\[(]?(?P<ts1>{TIMESTAMP}){_RANGE_END}[\])]?[ \t]*[-–]?[
 _LABEL_START = rf"^[ \t]*{_LEADING_TIME}(?:\*\*)?(?P<label>{_LABEL})(?:\*\*)?"
 LABEL_LINE = re.compile(
     rf"""{_LABEL_START}
-        [ \t]*(?:[\[(]?(?P<ts2>{TIMESTAMP})[\])]?)?[ \t]*(?:\*\*)?:(?:\*\*)?(?:[ \t]+|$)(?P<text>.*)$""",
+        [ \t]*(?:[\[(]?(?P<ts2>{TIMESTAMP})[\])]?)?[ \t]*(?:\*\*)?:(?:\*\*)?(?:[ \t]+|$)
+        (?:[\[(](?P<ts4>{TIMESTAMP})[\])](?:[ \t]+|$))?  # Sonix: "Jane Smith: [00:03:12] So..."
+        (?P<text>.*)$""",
     re.X,
 )
 OTTER_LINE = re.compile(rf"^[ \t]*(?P<label>{_LABEL})[ \t]{{2,}}(?P<ts2>{TIMESTAMP})[ \t]*$")
