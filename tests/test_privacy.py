@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from matcoder.cli import main
-from matcoder.privacy.pseudonymise import Pseudonymiser
+from matcoder.privacy.pseudonymise import Pseudonymiser, speaker_names
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -57,6 +57,39 @@ def test_offsets_map_back_and_ordinary_words_survive():
     i = out.text.index("flowered")
     assert text[out.source_offset(i):].startswith("flowered")
     assert out.source_offset(out.text.index("[MAT]")) == text.index("FENMOOR")
+
+
+def test_no_word_of_a_name_is_left_showing_when_it_is_said_in_part():
+    """An organisation said without its last words ("Bishop Wand" of Bishop Wand School) and
+    a person's two-letter surname: ordinary words ("wand", "ng" are in the vocabulary), so
+    the second net would not find them either."""
+    p = Pseudonymiser([("Bishop Wand School", "school"), ("Sir John Cass's Foundation Primary", "school"),
+                       ("Tom Ng", "name"), ("Jane M. Smith", "name")])
+    text = ("Bishop Wand's head and Sir John Cass agreed. I asked Ng, and then M. Smith. "
+            "The Bishop Wand School pupils, and a bishop with a wand.")
+    assert p.text(text) == ("[school]'s head and [school] agreed. I asked [name], and then M. [name]. "
+                            "The [school] pupils, and a bishop with a wand.")
+
+
+def test_role_labels_are_not_names_but_named_speakers_are():
+    labels = [("Interviewer", "interviewer"), ("Chief Executive", "interviewee"), ("INT", "interviewer"),
+              ("Answer", "interviewee"), ("Speaker 2", "interviewee"), ("Dana Whitlock", "interviewee"),
+              ("Sam Okoro", "interviewer")]
+    assert speaker_names(labels) == [("Dana Whitlock", "CEO"), ("Sam Okoro", "Interviewer")]
+    p = Pseudonymiser(speaker_names(labels))
+    assert p.text("As Chief Executive my answer to Sam was what Dana said: the int. budget.") == (
+        "As Chief Executive my answer to [Interviewer] was what [CEO] said: the int. budget.")
+
+
+def test_speakers_labelled_by_initials_that_are_words_leave_the_talk_alone():
+    """Speakers labelled "SO" and "AN" (their initials): "so" and "an" in the talk are words,
+    the initials in capitals are the speaker; a short name in capitals ("TOM") is taken
+    inside a sentence, not where it opens one; initials that are no word ("JO") go in any case."""
+    p = Pseudonymiser(speaker_names([("SO", "interviewer"), ("AN", "interviewee"), ("TOM", "interviewer"),
+                                     ("JO", "interviewer")]))
+    text = "So we did it in an odd year, as SO asked. An answer: I told Tom; tom-toms. Jo and jo."
+    assert p.text(text) == ("So we did it in an odd year, as [Interviewer] asked. An answer: "
+                            "I told [Interviewer]; tom-toms. [Interviewer] and [Interviewer].")
 
 
 def test_planted_names_never_leave_and_the_second_net_finds_the_missed_one(tmp_path: Path, capsys, monkeypatch):

@@ -3,8 +3,9 @@ leaves the warehouse (Label Studio tasks, quote banks, reports, exports).
 
 A ``Pseudonymiser`` holds (name, role) pairs. Full names match in any casing
 (``FENMOOR ACADEMIES``) and across line breaks; possessives keep their ending
-(``Okonkwo's`` -> ``[name]'s``); partial forms (a person's first name or surname, the
-first distinctive word of an organisation or place: ``Fenmoor``, ``Orton``) match
+(``Okonkwo's`` -> ``[name]'s``); partial forms (a person's first name or surname, even of
+two letters; an organisation's or place's first distinctive word, ``Fenmoor``, and its
+name up to each later one, ``Bishop Wand`` of ``Bishop Wand School``) match
 in lower case only when they are not an ordinary English word, so ``orchard`` is not
 taken for the school ``Orchard Hill`` while ``okonkwo`` is still a name. Longer names win over their parts. Every replacement is recorded with its source offsets, so a
 pseudonymised span maps back to the source text.
@@ -16,6 +17,13 @@ from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from matcoder.ingest.speakers import RoleConfig, norm_label
+
+INITIALS = re.compile(r"^[A-Z]{2,3}$")
+# short function words that spaCy's lookup table (forms that change under lemmatising) lacks
+_SHORT_WORDS = frozenset(
+    "at by he if in it me my of oh ok on or so to us we ye yet all any for her him his its nor now off our "
+    "per she the too via who".split())
 ROLES = ("MAT", "school", "name", "place", "county", "organisation", "CEO", "Interviewer")
 # Words that may open a name but must not be replaced alone (a trust called "The
 # Learning Trust" must not turn every "learning" into a role).
@@ -77,28 +85,44 @@ def variants(name: str, role: str) -> list[tuple[str, bool]]:
     partial form (partial forms match only when written with a capital)."""
     name = " ".join(name.split())
     out = [(name, False)]
-    words = re.findall(r"[^\W\d_][\w'’-]*", name)
+    # words without a possessive ending ("Elizabeth's" is "Elizabeth": the match keeps "'s")
+    words = [(m.start(), re.sub(r"['’]s$", "", m.group()))
+             for m in re.finditer(r"[^\W\d_][\w'’-]*", name)]
     if len(words) < 2:
         return out
-    distinctive = [w for w in words if w.lower().rstrip(".").split("'")[0].split("’")[0] not in _COMMON
-                   and len(w) >= 3]
-    if role in ("name", "CEO", "Interviewer"):
-        out += [(w, True) for w in distinctive]
+    person = role in ("name", "CEO", "Interviewer")
+    # a person's two-letter name ("Tom Ng") counts; an initial ("J.") does not
+    distinctive = [(at, w) for at, w in words if w.lower() not in _COMMON and len(w) >= (2 if person else 3)]
+    if person:
+        out += [(w, True) for _, w in distinctive]
     elif distinctive:
-        first = distinctive[0]
-        out.append((first, True))
-        prefix = name[:name.index(first) + len(first)]
-        if prefix != first:
-            out.append((prefix, True))  # "St Cuthbert's" of "St Cuthbert's Learning Trust"
+        out.append((distinctive[0][1], True))
+        # and the name up to each later distinctive word: "St Cuthbert" of "St Cuthbert's Learning
+        # Trust", "Bishop Wand" of "Bishop Wand School", so that no part of it is left showing
+        out += [(name[:at + len(w)], True) for at, w in distinctive
+                if name[:at + len(w)] not in (distinctive[0][1], name)]
     return out
+
+
+def _initials_as_name(text: str, start: int, written: str) -> bool:
+    if written.isupper():
+        return True
+    before = text[max(0, start - 40):start].rstrip()
+    return written.istitle() and before[-1:] not in ("", *".!?…:;\"“‘(-–")
 
 
 class Pseudonymiser:
     def __init__(self, names: Iterable[tuple[str, str]]):
         forms: dict[str, tuple[str, bool]] = {}
+        # a whole name of two or three capitals that is also an ordinary word ("SO", "AN": a
+        # speaker labelled by initials; "TOM") is taken in capitals, or with one capital inside a
+        # sentence, never in lower case or opening a sentence: "So" and "an" stay talk
+        self.initials: set[str] = set()
         for name, role in names:
             if not name or not name.strip():
                 continue
+            if INITIALS.match(name.strip()) and (_is_word(name.strip()) or _key(name) in _SHORT_WORDS):
+                self.initials.add(_key(name))
             for form, partial in variants(name, role):
                 key = _key(form)
                 if key not in forms or (forms[key][1] and not partial):
@@ -118,6 +142,8 @@ class Pseudonymiser:
             role, partial = self.forms[_key(m.group(1))]
             if partial and m.group(1).islower() and _is_word(m.group(1)):
                 continue  # "orchard" is a word; "Orchard" or "okonkwo" is the name
+            if _key(m.group(1)) in self.initials and not _initials_as_name(text, m.start(), m.group(1)):
+                continue  # "so" is not the speaker "SO"
             out.append(text[last:m.start()])
             out.append(f"[{role}]")
             reps.append(Replacement(m.start(), m.end(), m.group(0), role))
@@ -130,13 +156,17 @@ class Pseudonymiser:
 
 
 def speaker_names(labels: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Speaker labels that are people's names (not "Interviewer", "CEO", "Speaker 1")."""
+    """Speaker labels that are people's names (not "Interviewer", "CEO", "Speaker 1", nor any
+    other role label ingest knows: "Chief Executive" or "Answer" must not turn every "chief
+    executive" or "answer" in the talk into a role)."""
     generic = re.compile(r"^(interviewer|interviewee|ceo|speaker\s*\d*|q|a|respondent|participant|host|"
                          r"unknown|moderator|researcher)\b", re.IGNORECASE)
+    roles = RoleConfig().known()
     out = []
     for label, role in labels:
         label = label.strip()
-        if label and not generic.match(label) and re.search(r"[A-Za-z]{2}", label):
+        if (label and not generic.match(label) and norm_label(label) not in roles
+                and re.search(r"[A-Za-z]{2}", label)):
             out.append((label, "CEO" if role == "interviewee" else "Interviewer"))
     return out
 
