@@ -276,6 +276,24 @@ def test_a_time_after_the_label_is_the_turn_time_not_talk(tmp_path: Path):
     assert t.turns[0].text == "How did the trust change?"
 
 
+def test_a_bracketed_qualifier_after_a_label(tmp_path: Path):
+    """'Interviewer (SO):' and 'Respondent (Dana Whitlock):' take their role from the role
+    word; 'Sam Okoro (Interviewer):' from the qualifier, even when the interviewer talks more."""
+    path = tmp_path / "qualified.txt"
+    path.write_text("Interviewer (SO): How did the trust start?\nRespondent (Dana Whitlock): With two schools.\n"
+                    "Interviewer (SO) [00:01:10]: And now?\nRespondent (Dana Whitlock): Eleven.\n", encoding="utf-8")
+    t = read_transcript(path)
+    assert roles(t) == [("Interviewer (SO)", "interviewer"), ("Respondent (Dana Whitlock)", "interviewee")] * 2
+    assert [a.text for a in t.answers()] == ["With two schools.", "Eleven."]
+    assert t.turns[2].timestamp == "00:01:10"
+    path.write_text("Sam Okoro (Interviewer): How did the trust start, and what did the heads make of it then?\n"
+                    "Dana Whitlock (CEO): Two schools.\n"
+                    "Sam Okoro (Interviewer): And now, after all the years of growth and change since?\n"
+                    "Dana Whitlock (CEO): Eleven.\n", encoding="utf-8")
+    assert roles(read_transcript(path)) == [("Sam Okoro (Interviewer)", "interviewer"),
+                                            ("Dana Whitlock (CEO)", "interviewee")] * 2
+
+
 def test_a_tab_between_label_and_talk(tmp_path: Path):
     """A transcript typed with a hanging indent ("INT<tab>So..."), continuation lines
     indented under the talk, and a tab-separated export with a time column."""

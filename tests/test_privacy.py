@@ -81,6 +81,14 @@ def test_role_labels_are_not_names_but_named_speakers_are():
         "As Chief Executive my answer to [Interviewer] was what [CEO] said: the int. budget.")
 
 
+def test_the_name_in_a_qualified_speaker_label_is_a_name():
+    labels = [("Interviewer (SO)", "interviewer"), ("Respondent (Dana Whitlock)", "interviewee"),
+              ("Sam Okoro (Interviewer)", "interviewer"), ("CEO (MAT 27)", "interviewee")]
+    assert speaker_names(labels) == [("SO", "Interviewer"), ("Dana Whitlock", "CEO"), ("Sam Okoro", "Interviewer")]
+    assert Pseudonymiser(speaker_names(labels)).text("So Dana told Sam so, and SO agreed.") == (
+        "So [CEO] told [Interviewer] so, and [Interviewer] agreed.")
+
+
 def test_speakers_labelled_by_initials_that_are_words_leave_the_talk_alone():
     """Speakers labelled "SO" and "AN" (their initials): "so" and "an" in the talk are words,
     the initials in capitals are the speaker; a short name in capitals ("TOM") is taken

@@ -1,7 +1,8 @@
 """Speaker labels and roles.
 
 A *label line* starts a turn: ``Interviewer: So tell me...``, ``[00:03:12] Q: ...``,
-``[00:03:12 --> 00:03:40] Jane Smith: ...``, ``Jane Smith (00:03:12): ...``, ``Jane Smith: [00:03:12] ...``, ``Q - So...``
+``[00:03:12 --> 00:03:40] Jane Smith: ...``, ``Jane Smith (00:03:12): ...``, ``Jane Smith: [00:03:12] ...``,
+``Interviewer (SO): ...`` (a qualifier in brackets: either part may give the role), ``Q - So...``
 (known labels only), ``Interviewer<tab>So...``, or a label alone on its line (``CEO:``, ``INTERVIEWER``,
 ``**Jane Smith**``, Otter's ``Jane Smith  0:05``, ``[00:03:12] Jane Smith``) with the
 talk on the lines below. A label is accepted when it is a known role label
@@ -25,8 +26,10 @@ _LABEL = r"[^\W\d_][\w.'’\- ]{0,39}?"
 # bracketed or not, perhaps with a dash after it: "[00:03:12] Q:", "[00:00:05.00] - Jane Smith"
 _RANGE_END = rf"(?:[ \t]*(?:-->|→|[-–])[ \t]*{TIMESTAMP})?"
 _LEADING_TIME = rf"(?:[\[(]?(?P<ts1>{TIMESTAMP}){_RANGE_END}[\])]?[ \t]*[-–]?[ \t]*)?"
-# the start every label line shares: the leading time, then the label, bold or not
-_LABEL_START = rf"^[ \t]*{_LEADING_TIME}(?:\*\*)?(?P<label>{_LABEL})(?:\*\*)?"
+# a qualifier in brackets after a label: "Interviewer (SO)", "Respondent (Dana Whitlock)", "Jane Smith (CEO)"
+_QUALIFIER = r"(?:[ \t]*\((?P<qual>[^\W\d_][^()\n]{0,39}?)\))?"
+# the start every label line shares: the leading time, then the label (and its qualifier), bold or not
+_LABEL_START = rf"^[ \t]*{_LEADING_TIME}(?:\*\*)?(?P<label>{_LABEL}){_QUALIFIER}(?:\*\*)?"
 LABEL_LINE = re.compile(
     rf"""{_LABEL_START}
         [ \t]*(?:[\[(]?(?P<ts2>{TIMESTAMP})[\])]?)?[ \t]*(?:\*\*)?:(?:\*\*)?(?:[ \t]+|$)
@@ -49,6 +52,7 @@ BARE_LINE = re.compile(rf"{_LABEL_START}"
 # transcripts typed with a hanging indent, and tab-separated exports
 TAB_LINE = re.compile(rf"{_LABEL_START}"
                       rf"(?:[ \t]*[\[(](?P<ts2>{TIMESTAMP})[\])])?[ ]*\t[ \t]*(?P<text>\S.*)$")
+QUALIFIED = re.compile(r"^(.+?)[ \t]*\(([^()]+)\)$")
 TIMESTAMP_ONLY = re.compile(rf"^[ \t]*[\[(]?{TIMESTAMP}{_RANGE_END}[\])]?[ \t]*$")
 LEADING_TS = re.compile(rf"^[ \t]*[\[(]?{TIMESTAMP}[\])]?[ \t]+")
 
@@ -92,6 +96,27 @@ def _looks_like_name(label: str) -> bool:
     return label[-1:].isalnum() and all(word[:1].isupper() or word[:1].isdigit() for word in label.split())
 
 
+def _speaker(m: re.Match) -> str:
+    """The label a line gives, with its qualifier: "Interviewer (SO)"."""
+    label, qualifier = m.group("label").strip(), m.groupdict().get("qual")
+    return f"{label} ({qualifier.strip()})" if qualifier else label
+
+
+def label_parts(label: str) -> tuple[str, str | None]:
+    """A label and its bracketed qualifier: "Interviewer (SO)" -> ("Interviewer", "SO")."""
+    m = QUALIFIED.match(label.strip())
+    return (m.group(1).strip(), m.group(2).strip()) if m else (label.strip(), None)
+
+
+def known_role(label: str, known: dict[str, Role]) -> Role | None:
+    """The role a known label gives: the label itself, or its base or qualifier
+    ("Interviewer (SO)", "Jane Smith (CEO)")."""
+    for part in (label, *label_parts(label)):
+        if part and norm_label(part) in known:
+            return known[norm_label(part)]
+    return None
+
+
 def _time(m: re.Match) -> str | None:
     """The time a label line gives, before or after its label."""
     return next((t for name, t in m.groupdict().items() if name.startswith("ts") and t), None)
@@ -107,9 +132,8 @@ def _colonless(m: re.Match, known: dict[str, Role]) -> bool:
 def _match_label(line: str, known: dict[str, Role]) -> tuple[str, str | None, str] | None:
     m = LABEL_LINE.match(line)
     if m:
-        label = m.group("label").strip()
-        if len(label.split()) <= 5:
-            return label, _time(m), m.group("text").strip()
+        if len(m.group("label").split()) <= 5:
+            return _speaker(m), _time(m), m.group("text").strip()
     m = OTTER_LINE.match(line)
     if m:
         return m.group("label").strip(), m.group("ts2"), ""
@@ -124,10 +148,10 @@ def _match_label(line: str, known: dict[str, Role]) -> tuple[str, str | None, st
         return m.group("label"), None, m.group("text").strip()
     m = BARE_LINE.match(line)
     if m and _colonless(m, known):
-        return m.group("label").strip(), _time(m), ""
+        return _speaker(m), _time(m), ""
     m = TAB_LINE.match(line)
     if m and _colonless(m, known):
-        return m.group("label").strip(), _time(m), m.group("text").strip()
+        return _speaker(m), _time(m), m.group("text").strip()
     return None
 
 
@@ -135,7 +159,7 @@ def accepted_labels(candidates: list[str], config: RoleConfig) -> set[str]:
     """Labels (normalised) that really mark speakers: known ones, or seen twice or more."""
     counts = Counter(norm_label(c) for c in candidates)
     known = config.known()
-    return {lab for lab, n in counts.items() if lab in known or n >= 2}
+    return {lab for lab, n in counts.items() if known_role(lab, known) or n >= 2}
 
 
 def split_labelled_text(text: str, config: RoleConfig) -> tuple[list[str], list[RawTurn]]:
@@ -186,7 +210,7 @@ def assign_roles(raw: list[RawTurn], config: RoleConfig, path: str) -> list[Turn
             path,
             f"only one speaker ('{raw[0].speaker}') found: cannot tell questions from answers",
         )
-    roles: dict[str, Role] = {s: known[s] for s in words if s in known}
+    roles: dict[str, Role] = {s: role for s in words if (role := known_role(s, known))}
     unknown = [s for s in words if s not in roles]
     if unknown:
         has_interviewee = "interviewee" in roles.values()

@@ -17,7 +17,7 @@ from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from matcoder.ingest.speakers import RoleConfig, norm_label
+from matcoder.ingest.speakers import RoleConfig, label_parts, norm_label
 
 INITIALS = re.compile(r"^[A-Z]{2,3}$")
 # short function words that spaCy's lookup table (forms that change under lemmatising) lacks
@@ -164,10 +164,14 @@ def speaker_names(labels: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     roles = RoleConfig().known()
     out = []
     for label, role in labels:
-        label = label.strip()
-        if (label and not generic.match(label) and norm_label(label) not in roles
-                and re.search(r"[A-Za-z]{2}", label)):
-            out.append((label, "CEO" if role == "interviewee" else "Interviewer"))
+        base, qualifier = label_parts(label)
+        # "Interviewer (SO)", "Jane Smith (CEO)": the name is whichever part is not a role
+        # ("CEO (MAT 27)": a qualifier with a figure is a citation, not a name)
+        parts = [base] if qualifier is None or re.search(r"\d", qualifier) else [base, qualifier]
+        for part in parts:
+            if (part and not generic.match(part) and norm_label(part) not in roles
+                    and re.search(r"[A-Za-z]{2}", part)):
+                out.append((part, "CEO" if role == "interviewee" else "Interviewer"))
     return out
 
 
