@@ -9,12 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from matcoder.privacy.pseudonymise import WarehouseNames, vocabulary
+from matcoder.privacy.pseudonymise import ALLOW_FILE, SENTENCE_START, WarehouseNames, allowed_words, vocabulary
 
-ALLOW_FILE = Path(__file__).with_name("allow.txt")
 _WORD = r"[A-Z][a-zA-Z'’-]*[a-zA-Z]"
 _SEQUENCE = re.compile(rf"{_WORD}(?:\s+(?:of\s+|the\s+|de\s+|van\s+)?{_WORD})*")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;…\"“(]\s*|\n\s*|-\s)$")
 
 
 @dataclass(frozen=True)
@@ -34,9 +32,7 @@ def allow_list(extra: Iterable[Path] = ()) -> frozenset[str]:
     words = {w.casefold() for text in [c.label for c in book.codes()] + [f.label for f in book.families.values()]
              for w in re.findall(r"[A-Za-z]+", text)}
     for path in (ALLOW_FILE, *extra):
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.lstrip().startswith("#"):
-                words.add(line.strip().casefold())
+        words |= allowed_words(path)
     return frozenset(words)
 
 
@@ -50,7 +46,7 @@ def candidates(text: str, allowed: frozenset[str], width: int = 40) -> list[Cand
     out = []
     for m in _SEQUENCE.finditer(text):
         start, words = m.start(), list(re.finditer(_WORD, m.group(0)))
-        at_start = bool(_SENTENCE_START.search(text[:start]))
+        at_start = bool(SENTENCE_START.search(text[:start]))
         while len(words) > 1 and words[0].group(0).casefold() in allowed:  # "So Fenmoor Academies"
             words.pop(0)
             at_start = False

@@ -15,15 +15,17 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Sequence
 
 from matcoder.ingest.speakers import RoleConfig, label_parts, norm_label
 
 INITIALS = re.compile(r"^[A-Z]{2,3}$")
-# short function words that spaCy's lookup table (forms that change under lemmatising) lacks
-_SHORT_WORDS = frozenset(
-    "at by he if in it me my of oh ok on or so to us we ye yet all any for her him his its nor now off our "
-    "per she the too via who".split())
+# the end of the text before a sentence's first word (searched up to that word)
+SENTENCE_START = re.compile(r"(?:^|[.!?:;…\"“‘(]\s*|\n\s*|[-–]\s)$")
+# capitalised words that are no names: function words the vocabulary lacks ("so", "the"), sector
+# acronyms ("CEO", "MAT"); the privacy check's built-in allow-list
+ALLOW_FILE = Path(__file__).with_name("allow.txt")
 ROLES = ("MAT", "school", "name", "place", "county", "organisation", "CEO", "Interviewer")
 # Words that may open a name but must not be replaced alone (a trust called "The
 # Learning Trust" must not turn every "learning" into a role).
@@ -43,6 +45,13 @@ def vocabulary() -> frozenset[str]:
 
     table = _table()
     return frozenset(w.casefold() for w in list(table) + list(table.values()))
+
+
+@lru_cache(maxsize=8)
+def allowed_words(path: Path = ALLOW_FILE) -> frozenset[str]:
+    """The words of an allow-list file (one per line, ``#`` comments), case-folded."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.lstrip().startswith("#"))
 
 
 def _is_word(text: str) -> bool:
@@ -107,8 +116,7 @@ def variants(name: str, role: str) -> list[tuple[str, bool]]:
 def _initials_as_name(text: str, start: int, written: str) -> bool:
     if written.isupper():
         return True
-    before = text[max(0, start - 40):start].rstrip()
-    return written.istitle() and before[-1:] not in ("", *".!?…:;\"“‘(-–")
+    return written.istitle() and not SENTENCE_START.search(text, max(0, start - 40), start)
 
 
 class Pseudonymiser:
@@ -121,7 +129,7 @@ class Pseudonymiser:
         for name, role in names:
             if not name or not name.strip():
                 continue
-            if INITIALS.match(name.strip()) and (_is_word(name.strip()) or _key(name) in _SHORT_WORDS):
+            if INITIALS.match(name.strip()) and (_is_word(name.strip()) or _key(name) in allowed_words()):
                 self.initials.add(_key(name))
             for form, partial in variants(name, role):
                 key = _key(form)
