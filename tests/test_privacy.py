@@ -89,6 +89,17 @@ def test_the_name_in_a_qualified_speaker_label_is_a_name():
         "So [CEO] told [Interviewer] so, and [Interviewer] agreed.")
 
 
+def test_accents_do_not_count_either_way():
+    """The case sheet and the transcriber may not agree on accents (or the sheet may hold
+    decomposed characters, as some Mac exports do)."""
+    p = Pseudonymiser([("Zoë Brontë", "name"), ("Siobhan Kelly", "name"), ("Fe\u0301lix Moreau", "name")])
+    text = "Zoe Bronte and Siobhán met Félix; ZOË agreed, and the café stayed."
+    out = p(text)
+    assert out.text == "[name] and [name] met [name]; [name] agreed, and the café stayed."
+    assert [r.original for r in out.replacements] == ["Zoe Bronte", "Siobhán", "Félix", "ZOË"]
+    assert all(text[r.start:r.end] == r.original for r in out.replacements)
+
+
 def test_speakers_labelled_by_initials_that_are_words_leave_the_talk_alone():
     """Speakers labelled "SO" and "AN" (their initials): "so" and "an" in the talk are words,
     the initials in capitals are the speaker; a short name in capitals ("TOM") is taken

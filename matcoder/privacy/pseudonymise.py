@@ -7,12 +7,14 @@ A ``Pseudonymiser`` holds (name, role) pairs. Full names match in any casing
 two letters; an organisation's or place's first distinctive word, ``Fenmoor``, and its
 name up to each later one, ``Bishop Wand`` of ``Bishop Wand School``) match
 in lower case only when they are not an ordinary English word, so ``orchard`` is not
-taken for the school ``Orchard Hill`` while ``okonkwo`` is still a name. Longer names win over their parts. Every replacement is recorded with its source offsets, so a
+taken for the school ``Orchard Hill`` while ``okonkwo`` is still a name. Accents do not
+count (``Zoe`` is ``Zoë``). Longer names win over their parts. Every replacement is recorded with its source offsets, so a
 pseudonymised span maps back to the source text.
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +115,23 @@ def variants(name: str, role: str) -> list[tuple[str, bool]]:
     return out
 
 
+@lru_cache(maxsize=4096)
+def _base_letter(char: str) -> str:
+    decomposed = unicodedata.normalize("NFD", char)
+    if len(decomposed) > 1 and all(unicodedata.combining(c) for c in decomposed[1:]):
+        return decomposed[0]
+    return char
+
+
+def fold(text: str) -> str:
+    """``text`` with accented letters as their base letters, one character for one (so
+    offsets carry over): a name written "Zoë" in the case sheet and "Zoe" in a transcript,
+    or the other way round, is one name."""
+    if text.isascii():
+        return text
+    return text.translate({ord(c): _base_letter(c) for c in set(text) if not c.isascii()})
+
+
 def _initials_as_name(text: str, start: int, written: str) -> bool:
     if written.isupper():
         return True
@@ -131,7 +150,7 @@ class Pseudonymiser:
                 continue
             if INITIALS.match(name.strip()) and (_is_word(name.strip()) or _key(name) in allowed_words()):
                 self.initials.add(_key(name))
-            for form, partial in variants(name, role):
+            for form, partial in variants(fold(unicodedata.normalize("NFC", name)), role):
                 key = _key(form)
                 if key not in forms or (forms[key][1] and not partial):
                     forms[key] = (role, partial)
@@ -146,7 +165,7 @@ class Pseudonymiser:
         if not text or self.pattern is None:
             return Shareable(text or "", ())
         out, reps, last = [], [], 0
-        for m in self.pattern.finditer(text):
+        for m in self.pattern.finditer(fold(text)):  # same offsets as ``text``
             role, partial = self.forms[_key(m.group(1))]
             if partial and m.group(1).islower() and _is_word(m.group(1)):
                 continue  # "orchard" is a word; "Orchard" or "okonkwo" is the name
@@ -154,7 +173,7 @@ class Pseudonymiser:
                 continue  # "so" is not the speaker "SO"
             out.append(text[last:m.start()])
             out.append(f"[{role}]")
-            reps.append(Replacement(m.start(), m.end(), m.group(0), role))
+            reps.append(Replacement(m.start(), m.end(), text[m.start():m.end()], role))
             last = m.end()
         out.append(text[last:])
         return Shareable("".join(out), tuple(reps))
