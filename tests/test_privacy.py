@@ -60,15 +60,16 @@ def test_offsets_map_back_and_ordinary_words_survive():
 
 
 def test_no_word_of_a_name_is_left_showing_when_it_is_said_in_part():
-    """An organisation said without its last words ("Bishop Wand" of Bishop Wand School) and
-    a person's two-letter surname: ordinary words ("wand", "ng" are in the vocabulary), so
-    the second net would not find them either."""
+    """An organisation said without its last words ("Bishop Wand" of Bishop Wand School), a
+    person's two-letter surname, a hyphenated place said by its head ("Stoke"): ordinary
+    words ("wand", "ng", "stoke" are in the vocabulary), so the second net would not find
+    them either."""
     p = Pseudonymiser([("Bishop Wand School", "school"), ("Sir John Cass's Foundation Primary", "school"),
-                       ("Tom Ng", "name"), ("Jane M. Smith", "name")])
+                       ("Tom Ng", "name"), ("Jane M. Smith", "name"), ("Stoke-on-Trent", "place")])
     text = ("Bishop Wand's head and Sir John Cass agreed. I asked Ng, and then M. Smith. "
-            "The Bishop Wand School pupils, and a bishop with a wand.")
+            "The Bishop Wand School pupils, and a bishop with a wand. Schools in Stoke, and in Stoke-on-Trent.")
     assert p.text(text) == ("[school]'s head and [school] agreed. I asked [name], and then M. [name]. "
-                            "The [school] pupils, and a bishop with a wand.")
+                            "The [school] pupils, and a bishop with a wand. Schools in [place], and in [place].")
 
 
 def test_role_labels_are_not_names_but_named_speakers_are():

@@ -99,11 +99,16 @@ def variants(name: str, role: str) -> list[tuple[str, bool]]:
     # words without a possessive ending ("Elizabeth's" is "Elizabeth": the match keeps "'s")
     words = [(m.start(), re.sub(r"['’]s$", "", m.group()))
              for m in re.finditer(r"[^\W\d_][\w'’-]*", name)]
-    if len(words) < 2:
-        return out
     person = role in ("name", "CEO", "Interviewer")
     # a person's two-letter name ("Tom Ng") counts; an initial ("J.") does not
     distinctive = [(at, w) for at, w in words if w.lower() not in _COMMON and len(w) >= (2 if person else 3)]
+    if not person and distinctive and "-" in distinctive[0][1]:
+        # a hyphenated place is said by its head: "Stoke" of "Stoke-on-Trent", "Weston" of "Weston-super-Mare"
+        head = distinctive[0][1].split("-")[0]
+        if len(head) >= 3 and head.lower() not in _COMMON:
+            out.append((head, True))
+    if len(words) < 2:
+        return out
     if person:
         out += [(w, True) for _, w in distinctive]
     elif distinctive:
