@@ -4,12 +4,14 @@ leaves the warehouse (Label Studio tasks, quote banks, reports, exports).
 A ``Pseudonymiser`` holds (name, role) pairs. Full names match in any casing
 (``FENMOOR ACADEMIES``) and across line breaks; possessives keep their ending
 (``Okonkwo's`` -> ``[name]'s``); partial forms (a person's first name or surname, even of
-two letters; an organisation's or place's first distinctive word, ``Fenmoor``, and its
-name up to each later one, ``Bishop Wand`` of ``Bishop Wand School``) match
-in lower case only when they are not an ordinary English word, so ``orchard`` is not
-taken for the school ``Orchard Hill`` while ``okonkwo`` is still a name. Accents do not
-count (``Zoe`` is ``Zoë``). Longer names win over their parts. Every replacement is recorded with its source offsets, so a
-pseudonymised span maps back to the source text.
+two letters; an organisation's or place's first distinctive word, ``Fenmoor``, its name
+up to each later one, ``Bishop Wand`` of ``Bishop Wand School``, and the head of a
+hyphenated place, ``Stoke``) match in lower case only when they are not an ordinary
+English word, so ``orchard`` is not taken for the school ``Orchard Hill`` while
+``okonkwo`` is still a name. Initials that make a word (a speaker labelled ``SO``) match
+only as initials. Accents do not count (``Zoe`` is ``Zoë``). Longer names win over their
+parts. Every replacement is recorded with its source offsets, so a pseudonymised span
+maps back to the source text.
 """
 from __future__ import annotations
 
