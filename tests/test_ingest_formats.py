@@ -211,6 +211,16 @@ def test_caption_speaker_change_marks_before_names(tmp_path):
         ("DANA WHITLOCK", "Now all eleven schools share it.")]
 
 
+def test_caption_labels_with_a_bracketed_qualifier(tmp_path):
+    lines = ["Interviewer (SO): How has the trust changed?", "Respondent (Dana Whitlock): Finance went to the centre.",
+             "Interviewer (SO): And now?", "Respondent (Dana Whitlock): All eleven schools share it."]
+    assert srt_turns(tmp_path, lines) == [
+        ("Interviewer (SO)", "How has the trust changed?"), ("Respondent (Dana Whitlock)", "Finance went to the centre."),
+        ("Interviewer (SO)", "And now?"), ("Respondent (Dana Whitlock)", "All eleven schools share it.")]
+    assert roles(read_transcript(tmp_path / "captions.srt"))[:2] == [("Interviewer (SO)", "interviewer"),
+                                                                   ("Respondent (Dana Whitlock)", "interviewee")]
+
+
 def test_two_interviewers_both_interviewer():
     t = read_transcript(SAMPLES / "mat35.txt")
     assert {s: r for s, r in roles(t)} == {"Interviewer 1": "interviewer", "Interviewer 2": "interviewer",

@@ -26,8 +26,9 @@ VOICE = re.compile(r"^\s*<v(?:\.[\w.-]+)?\s+(?P<name>[^>]+)>")
 TAG = re.compile(r"</?[^>]*>")
 # subtitle editors' override tags in SRT text: "{\an8}" (position), "{\i1}" (italics)
 OVERRIDE = re.compile(r"\{\\[^{}]*\}")
-# "Name: ", "[Name] ", after a dialogue dash ("- Name: ") or a caption speaker-change mark (">> NAME: ")
-PREFIX = re.compile(r"^\s*(?:(?:-|>>)\s*)?(?:\[(?P<b>[^\]]{1,40})\]|(?P<c>[^\W\d_][\w.'’\- ]{0,39}?)\s*:)\s+")
+# "Name: ", "Interviewer (SO): ", "[Name] ", after a dialogue dash ("- Name: ") or a caption
+# speaker-change mark (">> NAME: ")
+PREFIX = re.compile(r"^\s*(?:(?:-|>>)\s*)?(?:\[(?P<b>[^\]]{1,40})\]|(?P<c>[^\W\d_][\w.'’\- ]{0,39}?(?:\s*\([^\W\d_][^()]{0,39}\))?)\s*:)\s+")
 
 
 def _blocks(text: str) -> list[tuple[int, list[str]]]:
