@@ -32,7 +32,7 @@ ALIASES = {
     "strategy_cluster": ("cluster", "strategy_cluster"),
     "performance": ("performance", "performance_band"),
     # identifying names, used only to pseudonymise (never loaded as attributes); several
-    # names in one cell are separated by ";"
+    # names in one cell are separated by ";" or put on lines of their own (Alt+Enter in Excel)
     "trust_name": ("trust", "trust_name", "mat_name", "trust_names"),
     "school_names": ("school_names", "schools_named", "school_name"),
     "people": ("people", "people_named", "names", "person_names"),
@@ -79,7 +79,7 @@ class CaseRecord(BaseModel):
         """(name, bracketed role) pairs for pseudonymisation."""
         out = []
         for column, role in NAME_ROLES.items():
-            for name in (getattr(self, column) or "").split(";"):
+            for name in re.split(r"[;\n]", getattr(self, column) or ""):
                 if name.strip():
                     out.append((" ".join(name.split()), role))
         return out

@@ -44,6 +44,20 @@ def test_an_excel_case_sheet_reads_like_its_csv(tmp_path: Path):
     assert from_excel["beta"].strategy_cluster == 1 and from_excel["alpha"].trust_name == "Fenmoor Trust"
 
 
+def test_names_in_one_cell_on_lines_of_their_own_are_separate_names(tmp_path: Path):
+    """Excel users list names in one cell with Alt+Enter: each line is a name, as each
+    ';'-separated part is, so "Haddow Brook Academy" said alone is still found."""
+    xlsx = workbook(tmp_path / "cases.xlsx", [["interview", "school_names", "people"],
+                                              ["a.txt", "Wrenfield Primary\nHaddow Brook Academy", "Jane Smith; Tom Ng"]])
+    csv = tmp_path / "cases.csv"
+    csv.write_text('interview,school_names,people\na.txt,"Wrenfield Primary\r\nHaddow Brook Academy",Jane Smith; Tom Ng\n',
+                   encoding="utf-8")
+    for path in (xlsx, csv):
+        records, problems = load_cases(path)
+        assert problems == [] and records["a"].names() == [
+            ("Wrenfield Primary", "school"), ("Haddow Brook Academy", "school"), ("Jane Smith", "name"), ("Tom Ng", "name")]
+
+
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
 def test_a_csv_saved_with_semicolons_or_tabs_reads_the_same(tmp_path: Path, delimiter: str):
     path = tmp_path / "cases.csv"
