@@ -13,7 +13,7 @@ import re
 
 from matcoder.errors import InputFileError
 from matcoder.ingest.model import RawTurn
-from matcoder.ingest.speakers import RoleConfig, accepted_labels, norm_label
+from matcoder.ingest.speakers import LABEL, QUALIFIER, RoleConfig, accepted_labels, norm_label
 
 VTT_TIMING = re.compile(
     r"^\s*(?P<start>(?:\d{2,}:)?\d{2}:\d{2}\.\d{3})\s+-->\s+(?:\d{2,}:)?\d{2}:\d{2}\.\d{3}(?:\s.*)?$"
@@ -28,7 +28,7 @@ TAG = re.compile(r"</?[^>]*>")
 OVERRIDE = re.compile(r"\{\\[^{}]*\}")
 # "Name: ", "Interviewer (SO): ", "[Name] ", after a dialogue dash ("- Name: ") or a caption
 # speaker-change mark (">> NAME: ")
-PREFIX = re.compile(r"^\s*(?:(?:-|>>)\s*)?(?:\[(?P<b>[^\]]{1,40})\]|(?P<c>[^\W\d_][\w.'’\- ]{0,39}?(?:\s*\([^\W\d_][^()]{0,39}\))?)\s*:)\s+")
+PREFIX = re.compile(rf"^\s*(?:(?:-|>>)\s*)?(?:\[(?P<b>[^\]]{{1,40}})\]|(?P<c>{LABEL}(?:\s*\({QUALIFIER}\))?)\s*:)\s+")
 
 
 def _blocks(text: str) -> list[tuple[int, list[str]]]:

@@ -21,15 +21,18 @@ from matcoder.ingest.model import RawTurn, Role, Turn
 
 # a time as transcription services write it: "3:12", "00:03:12", "00:03:12.480", "00:03:12,480"
 TIMESTAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
-_LABEL = r"[^\W\d_][\w.'’\- ]{0,39}?"
+# a speaker label (and, below, the text of a qualifier in brackets after it); captions.py reads
+# its cue prefixes with the same two
+LABEL = r"[^\W\d_][\w.'’\- ]{0,39}?"
 # a time (or a time range, "00:00:15 --> 00:01:02", "00:00:15 → 00:01:02") before a label,
 # bracketed or not, perhaps with a dash after it: "[00:03:12] Q:", "[00:00:05.00] - Jane Smith"
 _RANGE_END = rf"(?:[ \t]*(?:-->|→|[-–])[ \t]*{TIMESTAMP})?"
 _LEADING_TIME = rf"(?:[\[(]?(?P<ts1>{TIMESTAMP}){_RANGE_END}[\])]?[ \t]*[-–]?[ \t]*)?"
 # a qualifier in brackets after a label: "Interviewer (SO)", "Respondent (Dana Whitlock)", "Jane Smith (CEO)"
-_QUALIFIER = r"(?:[ \t]*\((?P<qual>[^\W\d_][^()\n]{0,39}?)\))?"
+QUALIFIER = r"[^\W\d_][^()\n]{0,39}?"
+_QUALIFIER = rf"(?:[ \t]*\((?P<qual>{QUALIFIER})\))?"
 # the start every label line shares: the leading time, then the label (and its qualifier), bold or not
-_LABEL_START = rf"^[ \t]*{_LEADING_TIME}(?:\*\*)?(?P<label>{_LABEL}){_QUALIFIER}(?:\*\*)?"
+_LABEL_START = rf"^[ \t]*{_LEADING_TIME}(?:\*\*)?(?P<label>{LABEL}){_QUALIFIER}(?:\*\*)?"
 LABEL_LINE = re.compile(
     rf"""{_LABEL_START}
         [ \t]*(?:[\[(]?(?P<ts2>{TIMESTAMP})[\])]?)?[ \t]*(?:\*\*)?:(?:\*\*)?(?:[ \t]+|$)
@@ -37,11 +40,11 @@ LABEL_LINE = re.compile(
         (?P<text>.*)$""",
     re.X,
 )
-OTTER_LINE = re.compile(rf"^[ \t]*(?P<label>{_LABEL})[ \t]{{2,}}(?P<ts2>{TIMESTAMP})[ \t]*$")
+OTTER_LINE = re.compile(rf"^[ \t]*(?P<label>{LABEL})[ \t]{{2,}}(?P<ts2>{TIMESTAMP})[ \t]*$")
 # "Q - What...", "Interviewer – So..." (accepted only for known role labels)
-DASH_LINE = re.compile(rf"^[ \t]*(?P<label>{_LABEL})[ \t]+[-–][ \t]+(?P<text>\S.*)$")
+DASH_LINE = re.compile(rf"^[ \t]*(?P<label>{LABEL})[ \t]+[-–][ \t]+(?P<text>\S.*)$")
 # "[Jane Smith] 10:02:15" alone on its line, the talk below (Zoom's saved captions)
-ZOOM_LINE = re.compile(rf"^[ \t]*\[(?P<label>{_LABEL})\][ \t]+(?P<ts>{TIMESTAMP})[ \t]*$")
+ZOOM_LINE = re.compile(rf"^[ \t]*\[(?P<label>{LABEL})\][ \t]+(?P<ts>{TIMESTAMP})[ \t]*$")
 # "Q. What...", "A. Well..." (court-reporter style; only Q and A, so "I. Introduction" is no label)
 DOT_LINE = re.compile(r"^[ \t]*(?P<label>[QA])\.[ \t]+(?P<text>\S.*)$")
 # a label alone on its line, the talk below ("INTERVIEWER", "**Jane Smith**", "Jane Smith (00:01:02)",
