@@ -411,3 +411,37 @@ def test_docx_turns_inside_a_content_control_are_read(tmp_path: Path):
     t = read_transcript(path)
     assert roles(t) == [("Interviewer", "interviewer"), ("CEO", "interviewee")] * 2
     assert [a.text for a in t.answers()] == ["With two schools.", "Eleven, all in one county."]
+
+
+def test_docx_bold_labels_after_line_breaks_in_one_paragraph(tmp_path: Path):
+    """Turns typed into one paragraph with Shift+Enter between them: each line's bold
+    label is a speaker; a first word marked explicitly not bold (w:b w:val="0") is not."""
+    import docx
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    paragraph = document.add_paragraph()
+    lines = [("Interviewer", "How has the central team changed?"),
+             ("CEO", "When we had four schools I ran the budget myself."),
+             (None, "Now a finance director does, with a team of twelve."),
+             ("Interviewer", "And the curriculum?"),
+             ("CEO", "Heads choose it; we set the assessment calendar.")]
+    for i, (label, talk) in enumerate(lines):
+        if i:
+            paragraph.add_run().add_break()
+        if label:
+            paragraph.add_run(label).bold = True
+            paragraph.add_run(" " + talk)
+        else:
+            first, rest = talk.split(" ", 1)
+            plain = paragraph.add_run(first)
+            plain.bold = False
+            paragraph.add_run(" " + rest)
+    assert plain._r.find(f"{qn('w:rPr')}/{qn('w:b')}").get(qn("w:val")) in ("0", "false")
+    path = tmp_path / "breaks.docx"
+    document.save(str(path))
+    t = read_transcript(path)
+    assert roles(t) == [("Interviewer", "interviewer"), ("CEO", "interviewee")] * 2
+    assert t.answers()[0].text == ("When we had four schools I ran the budget myself.\n"
+                                   "Now a finance director does, with a team of twelve.")
+

@@ -1,6 +1,7 @@
 """DOCX transcripts: paragraphs (and tables of speaker, time and text) to label lines.
 
-A label in bold without a colon (``**Interviewer** So...``) is given one, so the
+A label in bold without a colon (``**Interviewer** So...``), at the start of a paragraph or
+of a line in it (turns split by line breaks), is given one, so the
 label-line parser of plain text handles both styles.
 
 Text is read as Word shows it with every tracked change accepted: a transcript corrected
@@ -21,35 +22,50 @@ _RUN_CONTENT = {_W + "t": None, _W + "tab": "\t", _W + "br": "\n", _W + "cr": "\
 _REJECTED = {_W + "del", _W + "moveFrom", "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"}
 
 
-def accepted_text(paragraph_element) -> str:
-    """A paragraph's text with tracked changes accepted: run text, tabs and breaks in
-    document order, inserted and moved-to text included, deleted and moved-from text
-    (and the fallback copy of a text box) left out."""
-    out = []
+def _pieces(paragraph_element):
+    """(text, bold) of each run's text, tab and break in document order, inserted and
+    moved-to text included, deleted and moved-from text (and the fallback copy of a text
+    box) left out."""
     for node in paragraph_element.iter(*_RUN_CONTENT):
-        if node.getparent().tag != _W + "r" or any(a.tag in _REJECTED for a in node.iterancestors()):
+        run = node.getparent()
+        if run.tag != _W + "r" or any(a.tag in _REJECTED for a in node.iterancestors()):
             continue
-        out.append(node.text or "" if node.tag == _W + "t" else _RUN_CONTENT[node.tag])
-    return "".join(out)
+        bold = run.find(f"{_W}rPr/{_W}b")
+        is_bold = bold is not None and bold.get(_W + "val", "true") not in ("0", "false", "off")
+        yield (node.text or "" if node.tag == _W + "t" else _RUN_CONTENT[node.tag]), is_bold
 
 
-def _paragraph_line(paragraph) -> str:
-    text = accepted_text(paragraph._p)
-    runs = paragraph.runs
+def accepted_text(paragraph_element) -> str:
+    """A paragraph's text with tracked changes accepted."""
+    return "".join(text for text, _ in _pieces(paragraph_element))
+
+
+def _labelled(pieces: list[tuple[str, bool]]) -> str:
+    """One line of a paragraph, a bold label at its start given a colon."""
+    text = "".join(t for t, _ in pieces)
     bold = ""
-    for run in runs:
-        if run.bold and run.text.strip():
-            bold += run.text
-        elif run.text.strip():
-            break
+    for piece, is_bold in pieces:
+        if is_bold or not piece.strip():
+            bold += piece
         else:
-            bold += run.text
-    label = bold.strip()
-    rest = text[len(bold):] if text.startswith(bold) else None
-    if (label and rest and rest.strip() and not label.endswith(":") and not rest.lstrip().startswith(":")
+            break
+    label, rest = bold.strip(), text[len(bold):]
+    if (label and rest.strip() and not label.endswith(":") and not rest.lstrip().startswith(":")
             and len(label) <= 40 and len(label.split()) <= 5):
         return f"{label}: {rest.strip()}"
     return text
+
+
+def _paragraph_line(paragraph_element) -> str:
+    """A paragraph as text, each line of it (a paragraph may hold several turns split by
+    line breaks, Shift+Enter in Word) read for a bold label."""
+    lines: list[list[tuple[str, bool]]] = [[]]
+    for piece in _pieces(paragraph_element):
+        if piece[0] == "\n":
+            lines.append([])
+        else:
+            lines[-1].append(piece)
+    return "\n".join(_labelled(line) for line in lines)
 
 
 def _blocks(parent):
@@ -66,13 +82,12 @@ def _blocks(parent):
 
 def _iter_block_lines(document) -> list[str]:
     from docx.table import Table
-    from docx.text.paragraph import Paragraph
 
     lines: list[str] = []
     for child in _blocks(document.element.body):
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            lines.append(_paragraph_line(Paragraph(child, document)))
+            lines.append(_paragraph_line(child))
         elif tag == "tbl":
             for row in Table(child, document).rows:
                 cells = ["\n".join(accepted_text(p._p) for p in c.paragraphs).strip() for c in row.cells]
