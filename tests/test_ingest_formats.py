@@ -445,3 +445,36 @@ def test_docx_bold_labels_after_line_breaks_in_one_paragraph(tmp_path: Path):
     assert t.answers()[0].text == ("When we had four schools I ran the budget myself.\n"
                                    "Now a finance director does, with a team of twelve.")
 
+
+SECOND_SPEAKER = """Interviewer: Thank you both for joining. Could you start by describing the trust?
+Helen Barker: We're nine schools, mostly primary, all within about forty minutes of each other.
+Interviewer: And how is the central team organised?
+Helen Barker: It's small. I've brought in a finance director and an HR lead, and the rest sits with the schools.
+{second}: {first_turn}
+Interviewer: What changed when you passed five schools?
+Helen Barker: The governance. We had to take decisions away from local boards because we could not see enough.
+{second}: {second_turn}
+Interviewer: Thank you.
+"""
+
+
+@pytest.mark.parametrize("first_turn, second_turn, role", [
+    # a colleague the CEO brought along answers too
+    ("If I can add to that, as COO I run the estates and IT contracts centrally now, which we didn't before.",
+     "And compliance, honestly. The audit findings were a wake-up call.", "interviewee"),
+    # a second researcher asks
+    ("Can I just check, is that the same HR lead who works across both hubs?",
+     "Thanks, that's really helpful for us.", "interviewer"),
+    # a note-taker's thanks: no question, but too little said to be an answer
+    ("Thanks.", "Thank you so much, that's been really helpful and we will send the transcript over.",
+     "interviewer"),
+])
+def test_a_named_speaker_beside_the_interviewee_who_answers_is_an_interviewee(tmp_path: Path, first_turn,
+                                                                              second_turn, role):
+    path = tmp_path / "three.txt"
+    path.write_text(SECOND_SPEAKER.format(second="Mark Ellis", first_turn=first_turn, second_turn=second_turn),
+                    encoding="utf-8")
+    assert dict(roles(read_transcript(path)))["Mark Ellis"] == role
+    # without question marks (unpunctuated captions) nobody can be told to be asking: talk share alone
+    path.write_text(path.read_text(encoding="utf-8").replace("?", ""), encoding="utf-8")
+    assert dict(roles(read_transcript(path)))["Mark Ellis"] == "interviewer"

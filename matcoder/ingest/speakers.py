@@ -78,7 +78,8 @@ class RoleConfig:
 
     Labels are compared case-insensitively. Speakers with other labels (names,
     ``Speaker 1``) are assigned by talk share: the speaker with the most words is the
-    interviewee, everyone else an interviewer.
+    interviewee, everyone else an interviewer, unless they answer rather than ask (see
+    ``_second_interviewees``).
     """
 
     interviewer: tuple[str, ...] = DEFAULT_INTERVIEWER
@@ -198,6 +199,28 @@ def split_labelled_text(text: str, config: RoleConfig) -> tuple[list[str], list[
     return header, raw
 
 
+def _second_interviewees(raw: list[RawTurn], roles: dict[str, Role], named: list[str],
+                         words: Counter[str]) -> None:
+    """A named speaker beside the interviewee who answers rather than asks (a chief
+    operating officer the CEO brought along) is an interviewee too: none of their turns
+    asks a question, they say 30 words or more in all and 10 or more a turn (a note-taker's
+    thanks do not count), and an interviewer is left who asks in half of their turns or
+    more (so a transcript with no question marks, such as unpunctuated captions, keeps
+    talk share alone). ``roles`` holds the talk-share guess for the ``named`` speakers (those
+    no label role gives) and is updated in place."""
+    turns: dict[str, list[str]] = {}
+    for turn in raw:
+        turns.setdefault(norm_label(turn.speaker), []).append(turn.text)
+
+    def asking(s: str) -> float:
+        return sum("?" in text for text in turns[s]) / len(turns[s])
+
+    answering = [s for s in named if roles[s] == "interviewer"
+                 and asking(s) == 0 and words[s] >= max(30, 10 * len(turns[s]))]
+    if any(r == "interviewer" and s not in answering and asking(s) >= 0.5 for s, r in roles.items()):
+        roles.update({s: "interviewee" for s in answering})
+
+
 def assign_roles(raw: list[RawTurn], config: RoleConfig, path: str) -> list[Turn]:
     """Give every turn a role; raise when the interviewee cannot be told apart."""
     if not raw:
@@ -220,6 +243,7 @@ def assign_roles(raw: list[RawTurn], config: RoleConfig, path: str) -> list[Turn
         main = max(unknown, key=lambda s: words[s])
         for s in unknown:
             roles[s] = "interviewee" if (s == main and not has_interviewee) else "interviewer"
+        _second_interviewees(raw, roles, unknown, words)
     if "interviewee" not in roles.values():
         raise InputFileError(path, "no interviewee found among speakers " + ", ".join(sorted(words)))
     return [
