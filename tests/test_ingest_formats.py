@@ -478,3 +478,26 @@ def test_a_named_speaker_beside_the_interviewee_who_answers_is_an_interviewee(tm
     # without question marks (unpunctuated captions) nobody can be told to be asking: talk share alone
     path.write_text(path.read_text(encoding="utf-8").replace("?", ""), encoding="utf-8")
     assert dict(roles(read_transcript(path)))["Mark Ellis"] == "interviewer"
+
+
+@pytest.mark.parametrize("layout", ["colon", "teams", "srt"])
+def test_surname_first_speaker_names(tmp_path: Path, layout):
+    """Names in a directory's order ("Owen, Sarah", as Microsoft Teams shows staff in many
+    organisations) are speaker labels; a comma before a lower-case word is not a name."""
+    talk = [("Owen, Sarah", "How many schools are in the trust now?"),
+            ("Whitlock, Dana", "Fourteen, in two local authorities.\nCurriculum, assessment: the heads decide those."),
+            ("Owen, Sarah", "What did the growth do to the central team?"),
+            ("Whitlock, Dana", "It broke it, so we appointed a director of education.\n"
+                               "Curriculum, assessment: still the heads, mind.")]
+    if layout == "colon":
+        text = "".join(f"{name}: {said}\n" for name, said in talk)
+    elif layout == "teams":
+        text = "".join(f"{name}   0:{i:02d}\n{said}\n\n" for i, (name, said) in enumerate(talk))
+    else:
+        text = "".join(f"{i + 1}\n00:00:{i:02d},000 --> 00:00:{i:02d},900\n{name}: {said}\n\n"
+                       for i, (name, said) in enumerate(talk))
+    path = tmp_path / ("t.srt" if layout == "srt" else "t.txt")
+    path.write_text(text, encoding="utf-8")
+    t = read_transcript(path)
+    assert roles(t) == [("Owen, Sarah", "interviewer"), ("Whitlock, Dana", "interviewee")] * 2
+    assert " ".join(t.answers()[1].text.split()).endswith("education. Curriculum, assessment: still the heads, mind.")

@@ -90,6 +90,14 @@ def test_the_name_in_a_qualified_speaker_label_is_a_name():
         "So [CEO] told [Interviewer] so, and [Interviewer] agreed.")
 
 
+def test_a_surname_first_name_is_one_name_either_way_round():
+    """A speaker labelled "Whitlock, Dana" (Teams' directory order) is "Dana Whitlock" in
+    the talk: one name, one bracket, as "Whitlock, Dana" is."""
+    p = Pseudonymiser(speaker_names([("Whitlock, Dana (CEO)", "interviewee"), ("Owen, Sarah", "interviewer")]))
+    assert p.text("Sarah Owen asked Dana Whitlock; Whitlock, Dana replied, and Dana thanked Sarah.") == (
+        "[Interviewer] asked [CEO]; [CEO] replied, and [CEO] thanked [Interviewer].")
+
+
 def test_accents_do_not_count_either_way():
     """The case sheet and the transcriber may not agree on accents (or the sheet may hold
     decomposed characters, as some Mac exports do)."""

@@ -23,7 +23,9 @@ from matcoder.ingest.model import RawTurn, Role, Turn
 TIMESTAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 # a speaker label (and, below, the text of a qualifier in brackets after it); captions.py reads
 # its cue prefixes with the same two
-LABEL = r"[^\W\d_][\w.'’\- ]{0,39}?"
+# ("Owen, Sarah": a directory's surname-first order, as Microsoft Teams shows names, with
+# capitals on both sides of the comma)
+LABEL = r"(?:[^\W\d_a-z][\w.'’\- ]{0,29}?,[ ]?[^\W\d_a-z][\w.'’\- ]{0,29}?|[^\W\d_][\w.'’\- ]{0,39}?)"
 # a time (or a time range, "00:00:15 --> 00:01:02", "00:00:15 → 00:01:02") before a label,
 # bracketed or not, perhaps with a dash after it: "[00:03:12] Q:", "[00:00:05.00] - Jane Smith"
 _RANGE_END = rf"(?:[ \t]*(?:-->|→|[-–])[ \t]*{TIMESTAMP})?"

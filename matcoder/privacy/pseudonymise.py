@@ -111,6 +111,12 @@ def variants(name: str, role: str) -> list[tuple[str, bool]]:
             out.append((head, True))
     if len(words) < 2:
         return out
+    if person and name.count(",") == 1:
+        # a name in a directory's order ("Whitlock, Dana", as Teams labels speakers) is said
+        # the other way round: "Dana Whitlock" is one name, not two
+        surname, given = (part.strip() for part in name.split(","))
+        if surname and given:
+            out.append((f"{given} {surname}", False))
     if person:
         out += [(w, True) for _, w in distinctive]
     elif distinctive:
