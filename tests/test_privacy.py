@@ -98,6 +98,19 @@ def test_a_surname_first_name_is_one_name_either_way_round():
         "[Interviewer] asked [CEO]; [CEO] replied, and [CEO] thanked [Interviewer].")
 
 
+def test_pronouns_platform_markers_and_titles_in_speaker_labels_are_not_names():
+    """Meeting software's display names: "(she/her)" and "(Guest)" after a name are no
+    names (else every "she" and "guest" in the talk becomes a role), and a title is no part
+    of the name it opens: "Prof" stays, "Mark Ellis" is one name."""
+    labels = [("Dana Whitlock (she/her)", "interviewee"), ("Sam Okoro (Guest)", "interviewer"),
+              ("Prof. Mark Ellis (He / Him)", "interviewer"), ("Rev. Canon Tim Wood (External)", "interviewee")]
+    assert speaker_names(labels) == [("Dana Whitlock", "CEO"), ("Sam Okoro", "Interviewer"),
+                                     ("Prof. Mark Ellis", "Interviewer"), ("Rev. Canon Tim Wood", "CEO")]
+    p = Pseudonymiser(speaker_names(labels))
+    assert p.text("She said her Guest list was External. Prof Ellis met Mark Ellis, Tim Wood and the Canon.") == (
+        "She said her Guest list was External. Prof [Interviewer] met [Interviewer], [CEO] and the Canon.")
+
+
 def test_accents_do_not_count_either_way():
     """The case sheet and the transcriber may not agree on accents (or the sheet may hold
     decomposed characters, as some Mac exports do)."""

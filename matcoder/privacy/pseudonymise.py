@@ -31,15 +31,22 @@ SENTENCE_START = re.compile(r"(?:^|[.!?:;…\"“‘(]\s*|\n\s*|[-–]\s)$")
 # acronyms ("CEO", "MAT"); the privacy check's built-in allow-list
 ALLOW_FILE = Path(__file__).with_name("allow.txt")
 ROLES = ("MAT", "school", "name", "place", "county", "organisation", "CEO", "Interviewer")
+# titles before a person's name: "Prof" of "Prof. Mark Ellis" is no name of his, and
+# "Mark Ellis" is all of it
+_TITLES = {
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "rev", "revd", "reverend", "canon",
+    "fr", "lord", "lady", "baroness", "baron", "cllr", "councillor",
+}
+_UNTITLED = re.compile(rf"^(?:(?:{'|'.join(sorted(_TITLES))})\.?\s+)+", re.IGNORECASE)
 # Words that may open a name but must not be replaced alone (a trust called "The
 # Learning Trust" must not turn every "learning" into a role).
 _COMMON = {
     "the", "st", "saint", "north", "south", "east", "west", "new", "old", "great", "little", "upper", "lower",
     "academy", "academies", "trust", "school", "schools", "college", "primary", "secondary", "high", "learning",
     "education", "educational", "partnership", "multi", "community", "church", "catholic", "diocese", "city",
-    "county", "council", "mr", "mrs", "ms", "dr", "sir", "dame", "professor", "and", "of", "for", "in", "at",
+    "county", "council", "and", "of", "for", "in", "at",
     "all", "one", "first", "future", "hope", "bright", "united", "central", "park", "valley", "green",
-}
+} | _TITLES
 
 
 @lru_cache(maxsize=1)
@@ -111,6 +118,9 @@ def variants(name: str, role: str) -> list[tuple[str, bool]]:
             out.append((head, True))
     if len(words) < 2:
         return out
+    untitled = _UNTITLED.sub("", name)
+    if person and untitled != name and len(untitled.split()) >= 2:
+        out.append((untitled, False))
     if person and name.count(",") == 1:
         # a name in a directory's order ("Whitlock, Dana", as Teams labels speakers) is said
         # the other way round: "Dana Whitlock" is one name, not two
@@ -195,6 +205,13 @@ class Pseudonymiser:
         return self(text).text
 
 
+# what meeting software puts in brackets after a display name that is not a name: pronouns
+# ("Dana Whitlock (she/her)") and the platform's markers ("(Guest)", "(External)")
+_PRONOUN = r"(?:she|her|hers|he|him|his|they|them|theirs?|ze|zir|xe|xem|any|all)"
+_NOT_A_NAME = re.compile(rf"^(?:{_PRONOUN}(?:\s*/\s*{_PRONOUN})+|guest|external|co-?host|organi[sz]er|presenter|"
+                         r"unverified|external user|me)$", re.IGNORECASE)
+
+
 def speaker_names(labels: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """Speaker labels that are people's names (not "Interviewer", "CEO", "Speaker 1", nor any
     other role label ingest knows: "Chief Executive" or "Answer" must not turn every "chief
@@ -206,8 +223,10 @@ def speaker_names(labels: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     for label, role in labels:
         base, qualifier = label_parts(label)
         # "Interviewer (SO)", "Jane Smith (CEO)": the name is whichever part is not a role
-        # ("CEO (MAT 27)": a qualifier with a figure is a citation, not a name)
-        parts = [base] if qualifier is None or re.search(r"\d", qualifier) else [base, qualifier]
+        # ("CEO (MAT 27)": a qualifier with a figure is a citation, not a name; nor are
+        # pronouns and a platform's "(Guest)")
+        parts = [base] if qualifier is None or re.search(r"\d", qualifier) or _NOT_A_NAME.match(qualifier.strip()) \
+            else [base, qualifier]
         for part in parts:
             if (part and not generic.match(part) and norm_label(part) not in roles
                     and re.search(r"[A-Za-z]{2}", part)):
