@@ -22,7 +22,7 @@ from matcoder.cases import CaseRecord, load_cases
 from matcoder.codebook.loader import codebook_hash, load_codebook
 from matcoder.errors import InputFileError, UsageError
 from matcoder.ingest.reader import discover, interview_id_for, read_transcript
-from matcoder.ingest.speakers import RoleConfig
+from matcoder.ingest.speakers import RoleConfig, guessed_roles
 from matcoder.models.base import ExcerptInput
 from matcoder.models.registry import get_coder
 from matcoder import records
@@ -61,6 +61,7 @@ class FileOutcome:
     outcome: str  # loaded | unchanged | recoded | rejected
     interview_id: str | None = None
     problem: str | None = None
+    roles_note: str | None = None  # the roles guessed from talk, for the progress line
     excerpts: int = 0
     codings: int = 0
     new: bool = False  # not in the warehouse when the run read it
@@ -123,6 +124,10 @@ def _ingest_one(path: Path, config: RunConfig, plan: Plan, staging: Staging, con
         return FileOutcome(path.name, "rejected", problem=exc.problem)
     staging.put_transcript(transcript)
     outcome = FileOutcome(path.name, "loaded", interview_id=transcript.interview_id)
+    guessed = guessed_roles(transcript.turns, roles)
+    if guessed:
+        outcome.roles_note = "roles from talk: " + "; ".join(
+            f"{role} {', '.join(guessed[role])}" for role in ("interviewee", "interviewer") if role in guessed)
     state = wl.interview_state(con, transcript.interview_id)
     outcome.new = state is None
     if state and state[0] == transcript.content_hash:
@@ -155,7 +160,8 @@ def ingest(paths: list[str], config: RunConfig, plan: Plan) -> list[FileOutcome]
                 seen[outcome.interview_id] = path.name
             outcomes.append(outcome)
             _say(config, f"[{i}/{len(paths)}] {path.name}: "
-                 + (f"rejected: {outcome.problem}" if outcome.outcome == "rejected" else outcome.outcome))
+                 + (f"rejected: {outcome.problem}" if outcome.outcome == "rejected" else outcome.outcome)
+                 + (f" ({outcome.roles_note})" if outcome.roles_note and outcome.outcome != "rejected" else ""))
     return outcomes
 
 

@@ -56,6 +56,10 @@ def test_sample_round_loads_every_interview_and_a_second_run_changes_nothing(cap
     assert summary["warehouse"]["interviews"] == 12
     assert set(summary["warehouse"]["codings_by_family"]) == {"area", "breakpoint", "ceo", "growth"}
     assert "[12/12]" in err
+    # roles guessed from who talks and who asks are shown; roles labels give are not
+    assert ("mat27_teams_recording.vtt: loaded (roles from talk: interviewee Claire Donnelly; "
+            "interviewer Alex Reed)\n") in err
+    assert "mat35.txt: loaded\n" in err
     # every interviewee answer is found as excerpts, and every sample has its case attributes
     assert table(wh, "SELECT count(*) FROM turns t WHERE role = 'interviewee' AND NOT EXISTS "
                      "(SELECT 1 FROM excerpts e WHERE e.interview_id = t.interview_id AND e.turn = t.turn)") == [(0,)]

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import FIXTURES, SAMPLES, write_docx
 from matcoder.ingest.reader import read_transcript
-from matcoder.ingest.speakers import RoleConfig
+from matcoder.ingest.speakers import RoleConfig, guessed_roles
 
 
 def roles(t):
@@ -474,7 +474,12 @@ def test_a_named_speaker_beside_the_interviewee_who_answers_is_an_interviewee(tm
     path = tmp_path / "three.txt"
     path.write_text(SECOND_SPEAKER.format(second="Mark Ellis", first_turn=first_turn, second_turn=second_turn),
                     encoding="utf-8")
-    assert dict(roles(read_transcript(path)))["Mark Ellis"] == role
+    t = read_transcript(path)
+    assert dict(roles(t))["Mark Ellis"] == role
+    # what the progress line shows: the roles no label gave ("Interviewer" is a label)
+    assert guessed_roles(t.turns, RoleConfig()) == (
+        {"interviewee": ["Helen Barker", "Mark Ellis"]} if role == "interviewee"
+        else {"interviewee": ["Helen Barker"], "interviewer": ["Mark Ellis"]})
     # without question marks (unpunctuated captions) nobody can be told to be asking: talk share alone
     path.write_text(path.read_text(encoding="utf-8").replace("?", ""), encoding="utf-8")
     assert dict(roles(read_transcript(path)))["Mark Ellis"] == "interviewer"

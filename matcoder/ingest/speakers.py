@@ -123,6 +123,17 @@ def known_role(label: str, known: dict[str, Role]) -> Role | None:
     return None
 
 
+def guessed_roles(turns: list[Turn], config: RoleConfig) -> dict[Role, list[str]]:
+    """The speakers whose role no label gave (names, ``Speaker 1``), by the role talk
+    share and asking gave them, in order of first turn: what a team should check."""
+    known = config.known()
+    out: dict[Role, list[str]] = {}
+    for turn in turns:
+        if known_role(turn.speaker, known) is None and turn.speaker not in out.get(turn.role, []):
+            out.setdefault(turn.role, []).append(turn.speaker)
+    return out
+
+
 def _time(m: re.Match) -> str | None:
     """The time a label line gives, before or after its label."""
     return next((t for name, t in m.groupdict().items() if name.startswith("ts") and t), None)
