@@ -326,6 +326,25 @@ def test_a_tab_between_label_and_talk(tmp_path: Path):
     assert t.turns[1].text == "We moved payroll to the centre."
 
 
+def test_a_run_of_spaces_between_label_and_talk(tmp_path: Path):
+    """Tabs turned into spaces (text converted from a PDF or a word processor's layout):
+    two spaces or more after a known label, three or more after a name; two after an
+    ordinary word that starts answer lines ("So  we") are a typing slip, not a label."""
+    path = tmp_path / "spaced.txt"
+    path.write_text("INTERVIEWER   How did the trust start?\n\n"
+                    "CEO  With two schools in one town.\nSo  we shared a business manager.\n\n"
+                    "INTERVIEWER   And now?\n\nCEO  Fourteen schools.\nSo  we run payroll centrally.\n",
+                    encoding="utf-8")
+    t = read_transcript(path)
+    assert roles(t) == [("INTERVIEWER", "interviewer"), ("CEO", "interviewee")] * 2
+    assert t.answers()[1].text == "Fourteen schools.\nSo  we run payroll centrally."
+    named = tmp_path / "named.txt"
+    named.write_text("Sam Okoro    How did the trust start?\nDana Whitlock    With two schools in one town.\n"
+                     "Sam Okoro    And now?\nDana Whitlock    Fourteen schools, and payroll run centrally.\n",
+                     encoding="utf-8")
+    assert roles(read_transcript(named)) == [("Sam Okoro", "interviewer"), ("Dana Whitlock", "interviewee")] * 2
+
+
 def test_a_tab_inside_an_answer_line_is_not_a_speaker(tmp_path: Path):
     path = tmp_path / "tabbed_answer.txt"
     # "finance" starts two lines, so only the label test (known, or a name) keeps it talk

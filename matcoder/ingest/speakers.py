@@ -53,10 +53,12 @@ DOT_LINE = re.compile(r"^[ \t]*(?P<label>[QA])\.[ \t]+(?P<text>\S.*)$")
 # "[00:01:02] Jane Smith") (or "Jane Smith 0:04", "Jane Smith<tab>0:04": Microsoft Teams' transcript export)
 BARE_LINE = re.compile(rf"{_LABEL_START}"
                        rf"(?:[ \t]*[\[(](?P<ts2>{TIMESTAMP})[\])]|[ \t]+(?P<ts3>{TIMESTAMP}))?[ \t]*$")
-# a label, a tab, then the talk ("Interviewer<tab>So...", "R<tab>Well...", "00:03:12<tab>Jane Smith<tab>We..."):
-# transcripts typed with a hanging indent, and tab-separated exports
+# a label, a tab (or a run of spaces standing for one), then the talk ("Interviewer<tab>So...",
+# "R<tab>Well...", "00:03:12<tab>Jane Smith<tab>We...", "INTERVIEWER   So..."): transcripts typed
+# with a hanging indent, tab-separated exports, and either as converted text lays tabs out
+# (spaces only after a known label or three of them: a slip of two after "So" is no label)
 TAB_LINE = re.compile(rf"{_LABEL_START}"
-                      rf"(?:[ \t]*[\[(](?P<ts2>{TIMESTAMP})[\])])?[ ]*\t[ \t]*(?P<text>\S.*)$")
+                      rf"(?:[ \t]*[\[(](?P<ts2>{TIMESTAMP})[\])])?(?P<sep>[ ]*\t|[ ]{{2,}})[ \t]*(?P<text>\S.*)$")
 QUALIFIED = re.compile(r"^(.+?)[ \t]*\(([^()]+)\)$")
 TIMESTAMP_ONLY = re.compile(rf"^[ \t]*[\[(]?{TIMESTAMP}{_RANGE_END}[\])]?[ \t]*$")
 LEADING_TS = re.compile(rf"^[ \t]*[\[(]?{TIMESTAMP}[\])]?[ \t]+")
@@ -167,7 +169,8 @@ def _match_label(line: str, known: dict[str, Role]) -> tuple[str, str | None, st
     if m and _colonless(m, known):
         return _speaker(m), _time(m), ""
     m = TAB_LINE.match(line)
-    if m and _colonless(m, known):
+    if m and _colonless(m, known) and ("\t" in m.group("sep") or len(m.group("sep")) >= 3
+                                      or norm_label(m.group("label")) in known):
         return _speaker(m), _time(m), m.group("text").strip()
     return None
 
