@@ -14,6 +14,12 @@ def roles(t):
     return [(turn.speaker, turn.role) for turn in t.turns]
 
 
+def read_written(path: Path, text: str):
+    """``text`` written to ``path`` as UTF-8, read as a transcript."""
+    path.write_text(text, encoding="utf-8")
+    return read_transcript(path)
+
+
 def test_plain_text_with_header_and_continuation_paragraphs():
     t = read_transcript(FIXTURES / "round" / "alpha.txt")
     assert t.header == ["Interview transcript: Alpha trust", "Recorded 4 June"]
@@ -274,12 +280,10 @@ def test_a_time_or_time_range_before_a_speaker_label(tmp_path: Path, first, seco
 
 def test_a_time_after_the_label_is_the_turn_time_not_talk(tmp_path: Path):
     """Sonix writes the time after the speaker's colon, and again before each later paragraph."""
-    path = tmp_path / "sonix.txt"
-    path.write_text("Sam Okoro: [00:00:05] How did the trust change?\n\n"
-                    "Dana Whitlock: [00:00:12] We moved payroll to the centre.\n\n[00:00:31] And HR, later.\n\n"
-                    "Sam Okoro: [00:01:00] And the curriculum?\n\nDana Whitlock: [00:01:04] It stayed with the heads.\n",
-                    encoding="utf-8")
-    t = read_transcript(path)
+    t = read_written(tmp_path / "sonix.txt",
+                     "Sam Okoro: [00:00:05] How did the trust change?\n\n"
+                     "Dana Whitlock: [00:00:12] We moved payroll to the centre.\n\n[00:00:31] And HR, later.\n\n"
+                     "Sam Okoro: [00:01:00] And the curriculum?\n\nDana Whitlock: [00:01:04] It stayed with the heads.\n")
     assert roles(t) == [("Sam Okoro", "interviewer"), ("Dana Whitlock", "interviewee")] * 2
     assert [(a.text, a.timestamp) for a in t.answers()] == [
         ("We moved payroll to the centre.\n\nAnd HR, later.", "00:00:12"), ("It stayed with the heads.", "00:01:04")]
@@ -330,19 +334,16 @@ def test_a_run_of_spaces_between_label_and_talk(tmp_path: Path):
     """Tabs turned into spaces (text converted from a PDF or a word processor's layout):
     two spaces or more after a known label, three or more after a name; two after an
     ordinary word that starts answer lines ("So  we") are a typing slip, not a label."""
-    path = tmp_path / "spaced.txt"
-    path.write_text("INTERVIEWER   How did the trust start?\n\n"
-                    "CEO  With two schools in one town.\nSo  we shared a business manager.\n\n"
-                    "INTERVIEWER   And now?\n\nCEO  Fourteen schools.\nSo  we run payroll centrally.\n",
-                    encoding="utf-8")
-    t = read_transcript(path)
+    t = read_written(tmp_path / "spaced.txt",
+                     "INTERVIEWER   How did the trust start?\n\n"
+                     "CEO  With two schools in one town.\nSo  we shared a business manager.\n\n"
+                     "INTERVIEWER   And now?\n\nCEO  Fourteen schools.\nSo  we run payroll centrally.\n")
     assert roles(t) == [("INTERVIEWER", "interviewer"), ("CEO", "interviewee")] * 2
     assert t.answers()[1].text == "Fourteen schools.\nSo  we run payroll centrally."
-    named = tmp_path / "named.txt"
-    named.write_text("Sam Okoro    How did the trust start?\nDana Whitlock    With two schools in one town.\n"
-                     "Sam Okoro    And now?\nDana Whitlock    Fourteen schools, and payroll run centrally.\n",
-                     encoding="utf-8")
-    assert roles(read_transcript(named)) == [("Sam Okoro", "interviewer"), ("Dana Whitlock", "interviewee")] * 2
+    named = read_written(tmp_path / "named.txt",
+                         "Sam Okoro    How did the trust start?\nDana Whitlock    With two schools in one town.\n"
+                         "Sam Okoro    And now?\nDana Whitlock    Fourteen schools, and payroll run centrally.\n")
+    assert roles(named) == [("Sam Okoro", "interviewer"), ("Dana Whitlock", "interviewee")] * 2
 
 
 def test_a_tab_inside_an_answer_line_is_not_a_speaker(tmp_path: Path):
@@ -520,8 +521,6 @@ def test_surname_first_speaker_names(tmp_path: Path, layout):
     else:
         text = "".join(f"{i + 1}\n00:00:{i:02d},000 --> 00:00:{i:02d},900\n{name}: {said}\n\n"
                        for i, (name, said) in enumerate(talk))
-    path = tmp_path / ("t.srt" if layout == "srt" else "t.txt")
-    path.write_text(text, encoding="utf-8")
-    t = read_transcript(path)
+    t = read_written(tmp_path / ("t.srt" if layout == "srt" else "t.txt"), text)
     assert roles(t) == [("Owen, Sarah", "interviewer"), ("Whitlock, Dana", "interviewee")] * 2
     assert " ".join(t.answers()[1].text.split()).endswith("education. Curriculum, assessment: still the heads, mind.")
