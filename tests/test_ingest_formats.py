@@ -169,6 +169,18 @@ def test_vtt_voice_tags_merge_consecutive_cues_and_unescape():
     assert t.turns[1].timestamp == "00:00:04.000"
 
 
+def test_vtt_voice_tag_inside_a_class_span_or_after_a_cue_timestamp(tmp_path: Path):
+    """The voice may open inside other tags ("<c.yellow><v Name>", "<i><v Name>") or after
+    a karaoke-style timestamp tag; it still names the cue's speaker."""
+    t = read_written(tmp_path / "spans.vtt",
+                     "WEBVTT\n\n00:01.000 --> 00:04.000\n<v.loud Interviewer>How did the trust start?\n\n"
+                     "00:05.000 --> 00:09.000\n<v CEO>With two schools in one town.\n\n"
+                     "00:10.000 --> 00:12.000\n<c.yellow><v Interviewer>And now?</v></c>\n\n"
+                     "00:13.000 --> 00:18.000\n<00:00:13.100><i><v CEO><00:00:13.500>Fourteen</i> schools.\n")
+    assert roles(t) == [("Interviewer", "interviewer"), ("CEO", "interviewee")] * 2
+    assert [a.text for a in t.answers()] == ["With two schools in one town.", "Fourteen schools."]
+
+
 def test_vtt_prefix_style_and_srt_prefix_on_first_cue_only():
     zoom = read_transcript(SAMPLES / "mat29_zoom.vtt")
     assert {(s, r) for s, r in roles(zoom)} == {("Priya Shah", "interviewer"), ("Martin Hale", "interviewee")}

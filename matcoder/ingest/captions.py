@@ -22,7 +22,9 @@ VTT_TIMING = re.compile(
 SRT_TIMING = re.compile(
     r"^\s*(?P<start>\d{1,2}:\d{2}:\d{2}[,.]\d{1,3})\s*-->\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}(?:\s+[XY]\d:.*)?\s*$"
 )
-VOICE = re.compile(r"^\s*<v(?:\.[\w.-]+)?\s+(?P<name>[^>]+)>")
+# a voice tag, perhaps inside other opening tags ("<c.yellow><v Jane Smith>", "<i><v Jane>") or
+# after a cue timestamp ("<00:00:13.500><v Jane>")
+VOICE = re.compile(r"^\s*(?:<(?!v[\s.])[^>/][^>]*>\s*)*<v(?:\.[\w.-]+)?\s+(?P<name>[^>]+)>")
 TAG = re.compile(r"</?[^>]*>")
 # subtitle editors' override tags in SRT text: "{\an8}" (position), "{\i1}" (italics)
 OVERRIDE = re.compile(r"\{\\[^{}]*\}")
