@@ -358,6 +358,21 @@ def test_a_run_of_spaces_between_label_and_talk(tmp_path: Path):
     assert roles(named) == [("Sam Okoro", "interviewer"), ("Dana Whitlock", "interviewee")] * 2
 
 
+@pytest.mark.parametrize("asker, answerer", [("[Interviewer]:", "[Dana Whitlock]:"), ("[INTERVIEWER]", "[CEO]"),
+                                             ("*Interviewer:*", "*CEO:*"), ("__Interviewer__:", "__CEO__:"),
+                                             ("_Sam Okoro_:", "_Dana Whitlock_:")])
+def test_labels_in_square_brackets_or_markdown_emphasis(tmp_path: Path, asker, answerer):
+    """"[Name]:" and Markdown's italics or underscores around a label (as converters write
+    a styled label); a bracketed stage direction or an emphasised one alone on its line
+    ("[Laughs] Yes", "*Pause*"), said twice, stays talk."""
+    t = read_written(tmp_path / "marked.md",
+                     f"{asker} How did the trust start?\n\n{answerer} With two schools.\n[Laughs] Yes, two.\n\n"
+                     f"{asker} And now?\n\n{answerer} Fourteen.\n*Pause*\nAnd growing.\n[Laughs] Yes.\n\n"
+                     f"{asker} Why?\n\n{answerer} Schools asked us.\n*Pause*\nMostly.\n")
+    assert [role for _, role in roles(t)] == ["interviewer", "interviewee"] * 3
+    assert t.answers()[1].text == "Fourteen.\n*Pause*\nAnd growing.\n[Laughs] Yes."
+
+
 def test_a_tab_inside_an_answer_line_is_not_a_speaker(tmp_path: Path):
     path = tmp_path / "tabbed_answer.txt"
     # "finance" starts two lines, so only the label test (known, or a name) keeps it talk

@@ -2,8 +2,9 @@
 
 A *label line* starts a turn: ``Interviewer: So tell me...``, ``[00:03:12] Q: ...``,
 ``[00:03:12 --> 00:03:40] Jane Smith: ...``, ``Jane Smith (00:03:12): ...``, ``Jane Smith: [00:03:12] ...``,
-``Interviewer (SO): ...`` (a qualifier in brackets: either part may give the role), ``Q - So...``
-(known labels only), ``Interviewer<tab>So...``, or a label alone on its line (``CEO:``, ``INTERVIEWER``,
+``Interviewer (SO): ...`` (a qualifier in brackets: either part may give the role),
+``[Jane Smith]: ...``, ``*CEO:* ...``, ``Q - So...`` and ``[INTERVIEWER] So...`` (known labels
+only), ``Interviewer<tab>So...``, or a label alone on its line (``CEO:``, ``INTERVIEWER``,
 ``**Jane Smith**``, Otter's ``Jane Smith  0:05``, ``[00:03:12] Jane Smith``) with the
 talk on the lines below. A label is accepted when it is a known role label
 (see ``RoleConfig``) or when it starts two or more lines, so that an answer line such
@@ -35,9 +36,13 @@ QUALIFIER = r"[^\W\d_][^()\n]{0,39}?"
 _QUALIFIER = rf"(?:[ \t]*\((?P<qual>{QUALIFIER})\))?"
 # the start every label line shares: the leading time, then the label (and its qualifier), bold or not
 _LABEL_START = rf"^[ \t]*{_LEADING_TIME}(?:\*\*)?(?P<label>{LABEL}){_QUALIFIER}(?:\*\*)?"
+# before a colon a label may also be in square brackets or in Markdown's other emphasis:
+# "[Interviewer]: So...", "*Interviewer:* So...", "__CEO__: Well..." (not before a bare label:
+# "[Laughter]" or "*Pause*" alone on a line is no speaker)
+_EMPH = r"(?:\*\*|__|\*|_)?"
 LABEL_LINE = re.compile(
-    rf"""{_LABEL_START}
-        [ \t]*(?:[\[(]?(?P<ts2>{TIMESTAMP})[\])]?)?[ \t]*(?:\*\*)?:(?:\*\*)?(?:[ \t]+|$)
+    rf"""^[ \t]*{_LEADING_TIME}{_EMPH}\[?(?P<label>{LABEL}){_QUALIFIER}\]?{_EMPH}
+        [ \t]*(?:[\[(]?(?P<ts2>{TIMESTAMP})[\])]?)?[ \t]*{_EMPH}:{_EMPH}(?:[ \t]+|$)
         (?:[\[(](?P<ts4>{TIMESTAMP})[\])](?:[ \t]+|$))?  # Sonix: "Jane Smith: [00:03:12] So..."
         (?P<text>.*)$""",
     re.X,
@@ -47,6 +52,8 @@ OTTER_LINE = re.compile(rf"^[ \t]*(?P<label>{LABEL})[ \t]{{2,}}(?P<ts2>{TIMESTAM
 DASH_LINE = re.compile(rf"^[ \t]*(?P<label>{LABEL})[ \t]+[-–][ \t]+(?P<text>\S.*)$")
 # "[Jane Smith] 10:02:15" alone on its line, the talk below (Zoom's saved captions)
 ZOOM_LINE = re.compile(rf"^[ \t]*\[(?P<label>{LABEL})\][ \t]+(?P<ts>{TIMESTAMP})[ \t]*$")
+# "[INTERVIEWER] So..." (accepted only for known role labels: "[Laughs] Yes" is no speaker)
+BRACKET_LINE = re.compile(rf"^[ \t]*{_LEADING_TIME}\[(?P<label>{LABEL})\][ \t]+(?P<text>\S.*)$")
 # "Q. What...", "A. Well..." (court-reporter style; only Q and A, so "I. Introduction" is no label)
 DOT_LINE = re.compile(r"^[ \t]*(?P<label>[QA])\.[ \t]+(?P<text>\S.*)$")
 # a label alone on its line, the talk below ("INTERVIEWER", "**Jane Smith**", "Jane Smith (00:01:02)",
@@ -162,6 +169,9 @@ def _match_label(line: str, known: dict[str, Role]) -> tuple[str, str | None, st
     m = DASH_LINE.match(line)
     if m and norm_label(m.group("label")) in known:
         return m.group("label").strip(), None, m.group("text").strip()
+    m = BRACKET_LINE.match(line)
+    if m and norm_label(m.group("label")) in known:
+        return m.group("label"), _time(m), m.group("text").strip()
     m = DOT_LINE.match(line)
     if m and norm_label(m.group("label")) in known:
         return m.group("label"), None, m.group("text").strip()
