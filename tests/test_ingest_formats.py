@@ -96,6 +96,39 @@ def test_docx_plain_labels(tmp_path: Path):
     assert [turn.role for turn in read_transcript(path).turns] == ["interviewer", "interviewee"] * 2
 
 
+@pytest.mark.parametrize("mark", ["bold", "italic"])
+def test_docx_without_labels_whose_questions_are_set_apart_by_formatting(tmp_path: Path, mark):
+    """No speaker labels: each question a bold (or italic) paragraph, the answers plain.
+    The paragraphs before the first question are the header; a document with one bold
+    title and no other formatting is still refused."""
+    import docx
+
+    from matcoder.errors import InputFileError
+
+    document = docx.Document()
+    document.add_paragraph("Interview 7, March 2024")
+    for question, answer in [("How did the trust come to be?", "A struggling school nearby joined us, then a third."),
+                             ("And the central team?", "There was none. My business manager did the finance."),
+                             ("And now?", "Twelve people for nine schools.")]:
+        setattr(document.add_paragraph().add_run(question), mark, True)
+        document.add_paragraph(answer)
+        if answer.startswith("There"):
+            document.add_paragraph("I did the school improvement myself.")
+    path = tmp_path / "styled.docx"
+    document.save(path)
+    t = read_transcript(path)
+    assert t.header == ["Interview 7, March 2024"]
+    assert roles(t) == [("Interviewer", "interviewer"), ("Respondent", "interviewee")] * 3
+    assert t.answers()[1].text == "There was none. My business manager did the finance.\n\nI did the school improvement myself."
+    plain = docx.Document()
+    plain.add_paragraph().add_run("Interview 7").bold = True
+    for text in ["How did the trust come to be?", "A school joined us.", "And now?", "Twelve people."]:
+        plain.add_paragraph(text)
+    plain.save(path)
+    with pytest.raises(InputFileError, match="no speaker turns found"):
+        read_transcript(path)
+
+
 def test_docx_tracked_changes_are_read_accepted(tmp_path: Path):
     """A transcript corrected with Track Changes on: inserted words are read, deleted and
     moved-from ones are not, and a paragraph's tab stops add no text."""

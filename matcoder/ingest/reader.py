@@ -7,7 +7,7 @@ from pathlib import Path
 
 from matcoder.errors import InputFileError
 from matcoder.ingest.captions import parse_srt, parse_vtt
-from matcoder.ingest.docx_reader import read_docx
+from matcoder.ingest.docx_reader import read_docx, read_docx_by_emphasis
 from matcoder.ingest.model import Transcript
 from matcoder.ingest.speakers import RoleConfig, assign_roles, split_labelled_text
 from matcoder.ingest.text import decode_bytes, normalise
@@ -58,6 +58,8 @@ def read_transcript(path: Path, config: RoleConfig | None = None) -> Transcript:
         if not text.strip():
             raise InputFileError(path, "DOCX has no text")
         header, raw = split_labelled_text(text, config)
+        if len({turn.speaker for turn in raw}) < 2 and (by_emphasis := read_docx_by_emphasis(path)):
+            header, raw = split_labelled_text(normalise(by_emphasis), config)
     else:
         text = decode_bytes(data, name)
         if fmt == "vtt":
