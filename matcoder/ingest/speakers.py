@@ -34,14 +34,22 @@ _LEADING_TIME = rf"(?:[\[(]?(?P<ts1>{TIMESTAMP}){_RANGE_END}[\])]?[ \t]*[-–]?[
 # a qualifier in brackets after a label: "Interviewer (SO)", "Respondent (Dana Whitlock)", "Jane Smith (CEO)"
 QUALIFIER = r"[^\W\d_][^()\n]{0,39}?"
 _QUALIFIER = rf"(?:[ \t]*\((?P<qual>{QUALIFIER})\))?"
-# the start every label line shares: the leading time, then the label (and its qualifier), bold or not
-_LABEL_START = rf"^[ \t]*{_LEADING_TIME}(?:\*\*)?(?P<label>{LABEL}){_QUALIFIER}(?:\*\*)?"
 # before a colon a label may also be in square brackets or in Markdown's other emphasis:
 # "[Interviewer]: So...", "*Interviewer:* So...", "__CEO__: Well..." (not before a bare label:
 # "[Laughter]" or "*Pause*" alone on a line is no speaker)
 _EMPH = r"(?:\*\*|__|\*|_)?"
+
+
+def _label_start(emphasis: str = r"(?:\*\*)?", opening: str = "", closing: str = "") -> str:
+    """The start every label line shares: the leading time, then the label (and its
+    qualifier), bold or not (or in other marks)."""
+    return rf"^[ \t]*{_LEADING_TIME}{emphasis}{opening}(?P<label>{LABEL}){_QUALIFIER}{closing}{emphasis}"
+
+
+_LABEL_START = _label_start()
+_MARKED_LABEL_START = _label_start(_EMPH, r"\[?", r"\]?")
 LABEL_LINE = re.compile(
-    rf"""^[ \t]*{_LEADING_TIME}{_EMPH}\[?(?P<label>{LABEL}){_QUALIFIER}\]?{_EMPH}
+    rf"""{_MARKED_LABEL_START}
         [ \t]*(?:[\[(]?(?P<ts2>{TIMESTAMP})[\])]?)?[ \t]*{_EMPH}:{_EMPH}(?:[ \t]+|$)
         (?:[\[(](?P<ts4>{TIMESTAMP})[\])](?:[ \t]+|$))?  # Sonix: "Jane Smith: [00:03:12] So..."
         (?P<text>.*)$""",
@@ -171,7 +179,7 @@ def _match_label(line: str, known: dict[str, Role]) -> tuple[str, str | None, st
         return m.group("label").strip(), None, m.group("text").strip()
     m = BRACKET_LINE.match(line)
     if m and norm_label(m.group("label")) in known:
-        return m.group("label"), _time(m), m.group("text").strip()
+        return m.group("label").strip(), _time(m), m.group("text").strip()
     m = DOT_LINE.match(line)
     if m and norm_label(m.group("label")) in known:
         return m.group("label"), None, m.group("text").strip()
