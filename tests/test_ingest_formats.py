@@ -251,6 +251,14 @@ def test_srt_override_tags_and_timing_coordinates_are_read_past(tmp_path):
         ("JANE", "Now finance is run centrally for all eleven schools.")]
 
 
+def test_caption_bracketed_names_with_a_colon(tmp_path):
+    lines = ["[Sam Okoro]: How has the trust changed?", "[Dana Whitlock]: Finance went to the centre.",
+             "[Sam Okoro]: And now?", "- [Dana Whitlock]: Now all eleven schools share it."]
+    assert srt_turns(tmp_path, lines) == [
+        ("Sam Okoro", "How has the trust changed?"), ("Dana Whitlock", "Finance went to the centre."),
+        ("Sam Okoro", "And now?"), ("Dana Whitlock", "Now all eleven schools share it.")]
+
+
 def test_caption_speaker_change_marks_before_names(tmp_path):
     """Broadcast-style captions mark a new speaker with ">>" before the name."""
     lines = [">> SAM OKORO: How has the trust changed?", "&gt;&gt; DANA WHITLOCK: Finance went to the centre",

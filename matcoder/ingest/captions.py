@@ -28,9 +28,9 @@ VOICE = re.compile(r"^\s*(?:<(?!v[\s.])[^>/][^>]*>\s*)*<v(?:\.[\w.-]+)?\s+(?P<na
 TAG = re.compile(r"</?[^>]*>")
 # subtitle editors' override tags in SRT text: "{\an8}" (position), "{\i1}" (italics)
 OVERRIDE = re.compile(r"\{\\[^{}]*\}")
-# "Name: ", "Interviewer (SO): ", "[Name] ", after a dialogue dash ("- Name: ") or a caption
-# speaker-change mark (">> NAME: ")
-PREFIX = re.compile(rf"^\s*(?:(?:-|>>)\s*)?(?:\[(?P<b>[^\]]{{1,40}})\]|(?P<c>{LABEL}(?:\s*\({QUALIFIER}\))?)\s*:)\s+")
+# "Name: ", "Interviewer (SO): ", "[Name] " or "[Name]: ", after a dialogue dash ("- Name: ") or a
+# caption speaker-change mark (">> NAME: ")
+PREFIX = re.compile(rf"^\s*(?:(?:-|>>)\s*)?(?:\[(?P<b>[^\]]{{1,40}})\]:?|(?P<c>{LABEL}(?:\s*\({QUALIFIER}\))?)\s*:)\s+")
 
 
 def _blocks(text: str) -> list[tuple[int, list[str]]]:
