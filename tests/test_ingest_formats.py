@@ -251,14 +251,6 @@ def test_srt_override_tags_and_timing_coordinates_are_read_past(tmp_path):
         ("JANE", "Now finance is run centrally for all eleven schools.")]
 
 
-def test_caption_bracketed_names_with_a_colon(tmp_path):
-    lines = ["[Sam Okoro]: How has the trust changed?", "[Dana Whitlock]: Finance went to the centre.",
-             "[Sam Okoro]: And now?", "- [Dana Whitlock]: Now all eleven schools share it."]
-    assert srt_turns(tmp_path, lines) == [
-        ("Sam Okoro", "How has the trust changed?"), ("Dana Whitlock", "Finance went to the centre."),
-        ("Sam Okoro", "And now?"), ("Dana Whitlock", "Now all eleven schools share it.")]
-
-
 def test_caption_speaker_change_marks_before_names(tmp_path):
     """Broadcast-style captions mark a new speaker with ">>" before the name."""
     lines = [">> SAM OKORO: How has the trust changed?", "&gt;&gt; DANA WHITLOCK: Finance went to the centre",
@@ -270,14 +262,14 @@ def test_caption_speaker_change_marks_before_names(tmp_path):
         ("DANA WHITLOCK", "Now all eleven schools share it.")]
 
 
-def test_caption_labels_with_a_bracketed_qualifier(tmp_path):
-    lines = ["Interviewer (SO): How has the trust changed?", "Respondent (Dana Whitlock): Finance went to the centre.",
-             "Interviewer (SO): And now?", "Respondent (Dana Whitlock): All eleven schools share it."]
-    assert srt_turns(tmp_path, lines) == [
-        ("Interviewer (SO)", "How has the trust changed?"), ("Respondent (Dana Whitlock)", "Finance went to the centre."),
-        ("Interviewer (SO)", "And now?"), ("Respondent (Dana Whitlock)", "All eleven schools share it.")]
-    assert roles(read_transcript(tmp_path / "captions.srt"))[:2] == [("Interviewer (SO)", "interviewer"),
-                                                                   ("Respondent (Dana Whitlock)", "interviewee")]
+@pytest.mark.parametrize("asker, answerer", [("Interviewer (SO):", "Respondent (Dana Whitlock):"),
+                                             ("[Sam Okoro]:", "[Dana Whitlock]:")])
+def test_caption_labels_with_a_bracketed_qualifier_or_in_brackets_before_a_colon(tmp_path, asker, answerer):
+    talk = ["How has the trust changed?", "Finance went to the centre.", "And now?", "All eleven schools share it."]
+    lines = [f"{asker} {talk[0]}", f"{answerer} {talk[1]}", f"{asker} {talk[2]}", f"- {answerer} {talk[3]}"]
+    asked, answered = asker.strip("[]:"), answerer.strip("[]:")
+    assert srt_turns(tmp_path, lines) == list(zip([asked, answered] * 2, talk))
+    assert roles(read_transcript(tmp_path / "captions.srt"))[:2] == [(asked, "interviewer"), (answered, "interviewee")]
 
 
 def test_two_interviewers_both_interviewer():
