@@ -127,7 +127,7 @@ def _ingest_one(path: Path, config: RunConfig, plan: Plan, staging: Staging, con
     guessed = guessed_roles(transcript.turns, roles)
     if guessed:
         outcome.roles_note = "roles from talk: " + "; ".join(
-            f"{role} {', '.join(guessed[role])}" for role in ("interviewee", "interviewer") if role in guessed)
+            f"{role} {' and '.join(guessed[role])}" for role in ("interviewee", "interviewer") if role in guessed)
     state = wl.interview_state(con, transcript.interview_id)
     outcome.new = state is None
     if state and state[0] == transcript.content_hash:

@@ -8,6 +8,7 @@ import pytest
 from conftest import SAMPLES
 from matcoder.errors import InputFileError
 from matcoder.ingest.reader import read_transcript
+from matcoder.ingest.speakers import RoleConfig
 
 
 def problem(path: Path) -> str:
@@ -64,6 +65,13 @@ def test_no_recognisable_speakers_and_single_speaker(tmp_path: Path):
     (tmp_path / "mono.txt").write_text("CEO: I talk.\nCEO: I talk more.\n", encoding="utf-8")
     assert problem(tmp_path / "prose.txt").startswith("no speaker turns found")
     assert "only one speaker ('CEO')" in problem(tmp_path / "mono.txt")
+    # a layout read only for known labels: the message names the way to read it, and that way works
+    dash = tmp_path / "dash.txt"
+    dash.write_text("Interviewer - How did it start?\nDana Whitlock - With two schools.\n"
+                    "Interviewer - And now?\nDana Whitlock - Fourteen.\n", encoding="utf-8")
+    assert "--interviewee-label" in problem(dash)
+    assert [t.role for t in read_transcript(dash, RoleConfig(extra_interviewee=("Dana Whitlock",))).turns] == [
+        "interviewer", "interviewee"] * 2
 
 
 def test_unsupported_extension(tmp_path: Path):

@@ -268,7 +268,9 @@ def assign_roles(raw: list[RawTurn], config: RoleConfig, path: str) -> list[Turn
     if len(words) < 2:
         raise InputFileError(
             path,
-            f"only one speaker ('{raw[0].speaker}') found: cannot tell questions from answers",
+            f"only one speaker ('{raw[0].speaker}') found: cannot tell questions from answers (if the "
+            "other speaker's label is in a layout not read, such as 'Jane Smith - So...', name it with "
+            "--interviewee-label or --interviewer-label)",
         )
     roles: dict[str, Role] = {s: role for s in words if (role := known_role(s, known))}
     unknown = [s for s in words if s not in roles]
