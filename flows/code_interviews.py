@@ -161,7 +161,7 @@ def ingest(paths: list[str], config: RunConfig, plan: Plan) -> list[FileOutcome]
             outcomes.append(outcome)
             _say(config, f"[{i}/{len(paths)}] {path.name}: "
                  + (f"rejected: {outcome.problem}" if outcome.outcome == "rejected" else outcome.outcome)
-                 + (f" ({outcome.roles_note})" if outcome.roles_note and outcome.outcome != "rejected" else ""))
+                 + (f" ({outcome.roles_note})" if outcome.roles_note else ""))
     return outcomes
 
 

@@ -174,15 +174,10 @@ def _match_label(line: str, known: dict[str, Role]) -> tuple[str, str | None, st
     m = ZOOM_LINE.match(line)
     if m:
         return m.group("label").strip(), m.group("ts"), ""
-    m = DASH_LINE.match(line)
-    if m and norm_label(m.group("label")) in known:
-        return m.group("label").strip(), None, m.group("text").strip()
-    m = BRACKET_LINE.match(line)
-    if m and norm_label(m.group("label")) in known:
-        return m.group("label").strip(), _time(m), m.group("text").strip()
-    m = DOT_LINE.match(line)
-    if m and norm_label(m.group("label")) in known:
-        return m.group("label"), None, m.group("text").strip()
+    for pattern in (DASH_LINE, BRACKET_LINE, DOT_LINE):  # known role labels only
+        m = pattern.match(line)
+        if m and norm_label(m.group("label")) in known:
+            return m.group("label").strip(), _time(m), m.group("text").strip()
     m = BARE_LINE.match(line)
     if m and _colonless(m, known):
         return _speaker(m), _time(m), ""
