@@ -7,6 +7,10 @@ Columns (header case and spacing are free; aliases in ``ALIASES``): ``interview`
 columns (``trust``, ``school_names``, ``people``, ``places``, ``county``; several
 names separated by ``;``) list the identifying names that pseudonymisation replaces
 by ``[MAT]``, ``[school]``, ``[name]``, ``[place]`` and ``[county]``.
+
+The header row is the first row with an ``interview`` column among the first
+``HEADER_ROWS`` (teams put a title above it). Every worksheet of a workbook that has
+one is read, so a sheet per round is read whole and a notes sheet is passed over.
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from matcoder.errors import InputFileError
 from matcoder.ingest.reader import interview_id_for
-from matcoder.sheets import read_rows
+from matcoder.sheets import read_tables
 
 ALIASES = {
     "interview": ("interview", "interview_id", "file", "transcript", "filename"),
@@ -39,6 +43,7 @@ ALIASES = {
     "places": ("places", "towns", "place_names", "town_names"),
     "counties": ("county", "counties", "local_authority", "local_authorities", "region"),
 }
+HEADER_ROWS = 10  # rows searched for the header row; a title or a note may stand above it
 NAME_ROLES = {"trust_name": "MAT", "school_names": "school", "people": "name", "places": "place",
               "counties": "county"}
 VOCAB = {
@@ -130,35 +135,57 @@ def _column_map(header: list[str]) -> tuple[dict[int, str], list[str]]:
     return mapping, unknown
 
 
+def _header_row(rows: list[list[str]]) -> int | None:
+    """Index of the header row: the first of the sheet's first ``HEADER_ROWS`` rows
+    with an ``interview`` column (a title, a date or a note may stand above it)."""
+    for i, row in enumerate(rows[:HEADER_ROWS]):
+        if "interview" in _column_map(row)[0].values():
+            return i
+    return None
+
+
 def load_cases(path: Path) -> tuple[dict[str, CaseRecord], list[str]]:
-    """Read the case sheet. Returns records by interview id, and one problem line per
-    bad row or column (those rows are left out; their interviews load without attributes)."""
-    rows = read_rows(path, "case sheet")
-    if not rows:
+    """Read the case sheet: every worksheet of a workbook with a header row (a notes
+    sheet without one is passed over). Returns records by interview id, and one problem
+    line per bad row or column (those rows are left out; their interviews load without
+    attributes)."""
+    tables = read_tables(path, "case sheet")
+    if not any(rows for _, rows in tables):
         raise InputFileError(path, "case sheet is empty")
-    mapping, unknown = _column_map(rows[0])
-    if "interview" not in mapping.values():
-        raise InputFileError(path, "case sheet has no 'interview' column (the transcript file name)")
-    problems = [f"{path}: column {name!r} is not a case attribute; ignored" for name in unknown]
+    found = [(name, rows, header) for name, rows in tables if (header := _header_row(rows)) is not None]
+    if not found:
+        where = " of any worksheet" if len(tables) > 1 else ""
+        raise InputFileError(path, f"case sheet has no 'interview' column (the transcript file name) "
+                                   f"in the first {HEADER_ROWS} rows{where}")
+    problems: list[str] = []
     records: dict[str, CaseRecord] = {}
-    for row_no, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        values = {field: (row[i].strip() or None) if i < len(row) else None
-                  for i, field in mapping.items()}
-        if values.get("grew_rapidly") is not None:
-            flag = values["grew_rapidly"].casefold()
-            values["grew_rapidly"] = {"yes": True, "y": True, "true": True, "1": True,
-                                      "no": False, "n": False, "false": False, "0": False}.get(flag, flag)
-        try:
-            record = CaseRecord.model_validate(values)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"])
-            problems.append(f"{path}: row {row_no}: {where}: {err['msg'].removeprefix('Value error, ')}")
-            continue
-        if record.interview_id in records:
-            problems.append(f"{path}: row {row_no}: interview {record.interview!r} appears twice; first row kept")
-            continue
-        records[record.interview_id] = record
+    for name, rows, header in found:
+        where = f"{path} (sheet {name!r})" if len(tables) > 1 else str(path)
+        mapping, unknown = _column_map(rows[header])
+        problems += [f"{where}: column {column!r} is not a case attribute; ignored" for column in unknown]
+        for row_no, row in enumerate(rows[header + 1:], start=header + 2):
+            if not any(cell.strip() for cell in row):
+                continue
+            record, problem = _record(row, mapping)
+            if problem:
+                problems.append(f"{where}: row {row_no}: {problem}")
+            elif record.interview_id in records:
+                problems.append(f"{where}: row {row_no}: interview {record.interview!r} appears twice; "
+                                f"the row before is kept")
+            else:
+                records[record.interview_id] = record
     return records, problems
+
+
+def _record(row: list[str], mapping: dict[int, str]) -> tuple[CaseRecord | None, str | None]:
+    values = {field: (row[i].strip() or None) if i < len(row) else None for i, field in mapping.items()}
+    if values.get("grew_rapidly") is not None:
+        flag = values["grew_rapidly"].casefold()
+        values["grew_rapidly"] = {"yes": True, "y": True, "true": True, "1": True,
+                                  "no": False, "n": False, "false": False, "0": False}.get(flag, flag)
+    try:
+        return CaseRecord.model_validate(values), None
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        return None, f"{where}: {err['msg'].removeprefix('Value error, ')}"

@@ -35,8 +35,15 @@ def find_sheet(folder: Path, stem: str) -> Path | None:
 
 def read_rows(path: Path, what: str) -> list[list[str]]:
     """Every row of ``path`` (``what`` names it in messages: "case sheet"): a CSV file
-    (UTF-8 with or without BOM, UTF-16, Windows-1252; comma, semicolon or tab, read off
-    its first line) or the first worksheet of an .xlsx workbook."""
+    or the first worksheet of an .xlsx workbook (see ``read_tables``)."""
+    return read_tables(path, what)[0][1]
+
+
+def read_tables(path: Path, what: str) -> list[tuple[str | None, list[list[str]]]]:
+    """(worksheet name, rows) for every worksheet of an .xlsx workbook, in order; for a
+    CSV file (UTF-8 with or without BOM, UTF-16, Windows-1252; comma, semicolon or tab,
+    whichever one of the first lines holds most of, as a title line may hold none)
+    one table named None."""
     suffix = path.suffix.lower()
     if suffix in UNREADABLE:
         raise InputFileError(path, f"{what} is {UNREADABLE[suffix]}: save it as .xlsx or .csv")
@@ -45,14 +52,14 @@ def read_rows(path: Path, what: str) -> list[list[str]]:
     except OSError as exc:
         raise InputFileError(path, f"cannot read {what} ({exc.strerror})") from None
     if suffix in EXCEL:
-        return _workbook_rows(path, data, what)
+        return _workbook_tables(data, path, what)
     text = decode_bytes(data, str(path))
-    first = text.split("\n", 1)[0]
-    delimiter = max(DELIMITERS, key=first.count) if any(d in first for d in DELIMITERS) else ","
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    lines = text.split("\n", 10)[:10]
+    delimiter = max(DELIMITERS, key=lambda d: max(line.count(d) for line in lines))
+    return [(None, list(csv.reader(io.StringIO(text), delimiter=delimiter)))]
 
 
-def _workbook_rows(path: Path, data: bytes, what: str) -> list[list[str]]:
+def _workbook_tables(data: bytes, path: Path, what: str) -> list[tuple[str | None, list[list[str]]]]:
     from openpyxl import load_workbook
 
     try:
@@ -60,8 +67,8 @@ def _workbook_rows(path: Path, data: bytes, what: str) -> list[list[str]]:
     except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError... for a broken file
         raise InputFileError(path, f"{what} is not a readable .xlsx workbook ({type(exc).__name__})") from None
     try:
-        sheet = book.worksheets[0]
-        return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        return [(sheet.title, [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)])
+                for sheet in book.worksheets]
     finally:
         book.close()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from matcoder.cases import load_cases
+from matcoder.cases import CaseRecord, load_cases
 from matcoder.errors import InputFileError
 from matcoder.privacy.names import read_names_file
 from matcoder.sheets import find_sheet, read_rows
@@ -93,3 +93,38 @@ def test_a_sheet_is_found_in_the_folder_whatever_the_case_of_its_name(tmp_path: 
     with pytest.raises(InputFileError, match="a Numbers sheet: save it as .xlsx or .csv"):
         read_rows(find_sheet(tmp_path, "names"), "names list")
     assert find_sheet(tmp_path / "absent", "cases") is None
+
+
+def test_a_header_row_below_a_title_and_a_workbook_with_a_sheet_per_round(tmp_path: Path):
+    """Teams put a title above the header row, and keep notes or one sheet per round in
+    one workbook: each worksheet with a header row is read, problems name sheet and row."""
+    book = Workbook()
+    book.active.title = "Read me"
+    book.active.append(["Case descriptors: one sheet per round. Pupils as of January census."])
+    for title, rows in (("Round 1", [["MAT CEO interviews: case descriptors"], [], ["Interview", "Pseudonym", "Cluster"],
+                                     ["alpha.txt", "MAT 27", 2], ["delta.txt", "MAT 31", 7]]),
+                        ("Round 2", [["interview", "pseudonym", "cluster"], ["beta.docx", "MAT 28", 1],
+                                     ["alpha.txt", "MAT 99", 3], ["gamma.vtt", "MAT 30", "four"]])):
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(tmp_path / "cases.xlsx")
+    records, problems = load_cases(tmp_path / "cases.xlsx")
+    assert {iid: (r.pseudonym, r.strategy_cluster) for iid, r in records.items()} == {
+        "alpha": ("MAT 27", 2), "beta": ("MAT 28", 1)}
+    where = f"{tmp_path / 'cases.xlsx'} (sheet 'Round 2')"
+    assert problems == [f"{tmp_path / 'cases.xlsx'} (sheet 'Round 1'): row 5: strategy_cluster: Input should be 1, 2 or 3",
+                        f"{where}: row 3: interview 'alpha.txt' appears twice; the row before is kept",
+                        f"{where}: row 4: strategy_cluster: Input should be 1, 2 or 3"]
+
+    csv = tmp_path / "cases.csv"  # a title line without a semicolon does not make the sheet comma-separated
+    csv.write_text("Case descriptors, round 2\n\ninterview;pseudonym;schools\nalpha.txt;MAT 27;\"1,200\"\n", encoding="utf-8")
+    assert load_cases(csv) == ({"alpha": CaseRecord(interview="alpha.txt", pseudonym="MAT 27", n_schools=1200)}, [])
+
+    book = Workbook()
+    for row in [["Case descriptors"]] + [[]] * 9 + [["interview", "pseudonym"], ["alpha.txt", "MAT 27"]]:
+        book.active.append(row)
+    book.create_sheet("Notes")
+    book.save(tmp_path / "late.xlsx")
+    with pytest.raises(InputFileError, match="no 'interview' column .* in the first 10 rows of any worksheet"):
+        load_cases(tmp_path / "late.xlsx")
