@@ -115,8 +115,8 @@ class CaseRecord(BaseModel):
     @field_validator("strategy_cluster", mode="before")
     @classmethod
     def _cluster(cls, value):
-        text = str(value).strip() if value is not None else None
-        return int(text) if text and text.isdigit() else value
+        match = re.fullmatch(r"(?:cluster\s*)?(\d+)", str(value).strip(), re.IGNORECASE) if value is not None else None
+        return int(match[1]) if match else value  # "2", or "Cluster 2" as a sheet may say
 
     @property
     def interview_id(self) -> str:
@@ -147,8 +147,8 @@ def _header_row(rows: list[list[str]]) -> int | None:
 def load_cases(path: Path) -> tuple[dict[str, CaseRecord], list[str]]:
     """Read the case sheet: every worksheet of a workbook with a header row (a notes
     sheet without one is passed over). Returns records by interview id, and one problem
-    line per bad row or column (those rows are left out; their interviews load without
-    attributes)."""
+    line per bad cell (left empty), row (left out when it names no interview or repeats
+    one) or column (ignored)."""
     tables = read_tables(path, "case sheet")
     if not any(rows for _, rows in tables):
         raise InputFileError(path, "case sheet is empty")
@@ -166,10 +166,11 @@ def load_cases(path: Path) -> tuple[dict[str, CaseRecord], list[str]]:
         for row_no, row in enumerate(rows[header + 1:], start=header + 2):
             if not any(cell.strip() for cell in row):
                 continue
-            record, problem = _record(row, mapping)
-            if problem:
-                problems.append(f"{where}: row {row_no}: {problem}")
-            elif record.interview_id in records:
+            record, row_problems = _record(row, mapping, rows[header])
+            problems += [f"{where}: row {row_no}: {problem}" for problem in row_problems]
+            if record is None:
+                continue
+            if record.interview_id in records:
                 problems.append(f"{where}: row {row_no}: interview {record.interview!r} appears twice; "
                                 f"the row before is kept")
             else:
@@ -177,15 +178,24 @@ def load_cases(path: Path) -> tuple[dict[str, CaseRecord], list[str]]:
     return records, problems
 
 
-def _record(row: list[str], mapping: dict[int, str]) -> tuple[CaseRecord | None, str | None]:
+def _record(row: list[str], mapping: dict[int, str], header: list[str]) -> tuple[CaseRecord | None, list[str]]:
+    """The row's record and a problem per bad cell. A bad cell is left empty and the rest
+    of the row stands: its name columns are what pseudonymisation replaces, so leaving
+    out a row for a mistyped cluster would print the trust's name in quotes."""
     values = {field: (row[i].strip() or None) if i < len(row) else None for i, field in mapping.items()}
+    if not values.get("interview"):
+        return None, ["no interview (the transcript file name); row left out"]
     if values.get("grew_rapidly") is not None:
         flag = values["grew_rapidly"].casefold()
         values["grew_rapidly"] = {"yes": True, "y": True, "true": True, "1": True,
                                   "no": False, "n": False, "false": False, "0": False}.get(flag, flag)
+    columns = {field: header[i].strip() for i, field in mapping.items()}
+    problems = []
     try:
-        return CaseRecord.model_validate(values), None
+        return CaseRecord.model_validate(values), problems
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        return None, f"{where}: {err['msg'].removeprefix('Value error, ')}"
+        for err in exc.errors():
+            field = err["loc"][0]
+            problems.append(f"column {columns[field]!r}: {err['msg'].removeprefix('Value error, ')}; left empty")
+            values[field] = None
+    return CaseRecord.model_validate(values), problems

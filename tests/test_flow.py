@@ -127,18 +127,20 @@ def test_a_file_removed_from_the_folder_is_kept_and_reported(capsys, round_dir: 
     assert table(warehouse, indexed) == [(0,)]  # nor in the full-text index
 
 
-def test_case_sheet_rows_missing_or_invalid_are_reported_and_attributes_stay_null(capsys, round_dir: Path,
-                                                                                  warehouse: Path):
+def test_case_sheet_rows_missing_or_cells_invalid_are_reported_and_those_attributes_stay_null(
+        capsys, round_dir: Path, warehouse: Path):
     (round_dir / "cases.csv").write_text("interview,pseudonym,schools,phase,cluster\nalpha.txt,MAT 90,9,primary,7\n"
                                          "beta,MAT 91,12,mixed,1\ngamam.srt,MAT 92,4,mixed,2\n", encoding="utf-8")
     code, summary, err = run(capsys, round_dir, warehouse, "--quiet")
     assert code == 0
-    assert any("row 2: strategy_cluster: Input should be 1, 2 or 3" in w for w in summary["case_sheet_warnings"])
+    assert any("row 2: column 'cluster': Input should be 1, 2 or 3; left empty" in w
+               for w in summary["case_sheet_warnings"])
     assert "warning:" in err  # under --quiet too: a warning is not progress
-    assert summary["without_case_row"] == ["alpha.txt", "gamma.srt"]
+    assert summary["without_case_row"] == ["gamma.srt"]
     assert summary["case_rows_without_transcript"] == ["gamam.srt"]  # the misspelt row, named
-    assert table(warehouse, "SELECT interview_id, pseudonym, n_schools, has_case_row FROM interviews ORDER BY 1") == [
-        ("alpha", None, None, False), ("beta", "MAT 91", 12, True), ("gamma", None, None, False)]
+    query = "SELECT interview_id, pseudonym, n_schools, strategy_cluster, has_case_row FROM interviews ORDER BY 1"
+    assert table(warehouse, query) == [("alpha", "MAT 90", 9, None, True), ("beta", "MAT 91", 12, 1, True),
+                                       ("gamma", None, None, None, False)]
 
 
 def test_an_excel_case_sheet_in_the_folder_is_read_and_its_names_kept_for_pseudonymising(capsys, round_dir: Path,

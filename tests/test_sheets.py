@@ -111,11 +111,11 @@ def test_a_header_row_below_a_title_and_a_workbook_with_a_sheet_per_round(tmp_pa
     book.save(tmp_path / "cases.xlsx")
     records, problems = load_cases(tmp_path / "cases.xlsx")
     assert {iid: (r.pseudonym, r.strategy_cluster) for iid, r in records.items()} == {
-        "alpha": ("MAT 27", 2), "beta": ("MAT 28", 1)}
+        "alpha": ("MAT 27", 2), "delta": ("MAT 31", None), "beta": ("MAT 28", 1), "gamma": ("MAT 30", None)}
     where = f"{tmp_path / 'cases.xlsx'} (sheet 'Round 2')"
-    assert problems == [f"{tmp_path / 'cases.xlsx'} (sheet 'Round 1'): row 5: strategy_cluster: Input should be 1, 2 or 3",
+    assert problems == [f"{tmp_path / 'cases.xlsx'} (sheet 'Round 1'): row 5: column 'Cluster': Input should be 1, 2 or 3; left empty",
                         f"{where}: row 3: interview 'alpha.txt' appears twice; the row before is kept",
-                        f"{where}: row 4: strategy_cluster: Input should be 1, 2 or 3"]
+                        f"{where}: row 4: column 'cluster': Input should be 1, 2 or 3; left empty"]
 
     csv = tmp_path / "cases.csv"  # a title line without a semicolon does not make the sheet comma-separated
     csv.write_text("Case descriptors, round 2\n\ninterview;pseudonym;schools\nalpha.txt;MAT 27;\"1,200\"\n", encoding="utf-8")
@@ -128,3 +128,19 @@ def test_a_header_row_below_a_title_and_a_workbook_with_a_sheet_per_round(tmp_pa
     book.save(tmp_path / "late.xlsx")
     with pytest.raises(InputFileError, match="no 'interview' column .* in the first 10 rows of any worksheet"):
         load_cases(tmp_path / "late.xlsx")
+
+
+def test_a_bad_cell_is_left_empty_and_the_rest_of_its_row_stands(tmp_path: Path):
+    """A mistyped cluster must not cost the row its names: they are what pseudonymisation
+    replaces, and a row left out would print the trust's name in quotes."""
+    path = tmp_path / "cases.csv"
+    path.write_text("Interview,Pseudonym,Pupils,Cluster,Grew rapidly,Trust\n"
+                    "alpha.txt,MAT 27,about 900,Cluster 2,maybe,Fenmoor Learning Trust\n"
+                    ",MAT 28,400,1,no,Haddow Brook Trust\n", encoding="utf-8")
+    records, problems = load_cases(path)
+    assert records == {"alpha": CaseRecord(interview="alpha.txt", pseudonym="MAT 27", strategy_cluster=2,
+                                           trust_name="Fenmoor Learning Trust")}
+    assert problems == [f"{path}: row 2: column 'Pupils': 'about 900' is not a whole number; left empty",
+                        f"{path}: row 2: column 'Grew rapidly': Input should be a valid boolean, "
+                        f"unable to interpret input; left empty",
+                        f"{path}: row 3: no interview (the transcript file name); row left out"]
