@@ -60,6 +60,18 @@ VOCAB = {
 }
 
 
+def vocab_value(field: str, value) -> str:
+    """``value`` as stored for the attribute ``field`` (``phase``): case, spacing and
+    underscores free, ``Predominantly primary`` as ``primary``; ValueError otherwise."""
+    key = " ".join(str(value).replace("_", " ").split()).casefold()
+    table = VOCAB[field]
+    if key in table:
+        return table[key]
+    if key.replace(" ", "_") in table:
+        return table[key.replace(" ", "_")]
+    raise ValueError(f"{value!r} is not one of: {', '.join(sorted(set(table.values())))}")
+
+
 class CaseRecord(BaseModel):
     """Attributes of one case (trust). Every attribute may be missing (null)."""
 
@@ -92,15 +104,7 @@ class CaseRecord(BaseModel):
     @field_validator("phase", "school_type", "geography", "performance", mode="before")
     @classmethod
     def _vocab(cls, value, info):
-        if value is None:
-            return None
-        key = " ".join(str(value).replace("_", " ").split()).casefold()
-        table = VOCAB[info.field_name]
-        if key in table:
-            return table[key]
-        if key.replace(" ", "_") in table:
-            return table[key.replace(" ", "_")]
-        raise ValueError(f"{value!r} is not one of: {', '.join(sorted(set(table.values())))}")
+        return None if value is None else vocab_value(info.field_name, value)
 
     @field_validator("n_schools", "n_pupils", mode="before")
     @classmethod

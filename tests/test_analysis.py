@@ -305,3 +305,23 @@ def test_report_renders_in_headless_chromium(wh, capsys, tmp_path):
     assert image.size == (1200, 2000)
     colours = image.getcolors(maxcolors=1 << 20)
     assert colours is not None and len(colours) > 200  # figures drawn, not a blank page
+
+
+@pytest.mark.parametrize("typed, stored", [
+    (("phase=Predominantly primary", "performance=Higher"), ("phase=primary", "performance=higher")),
+    (("geography=Each within 1 hour of another", "mat=mat27"), ("geography=chained_within_1h", "pseudonym=MAT 27")),
+    (("interview=MAT11 transcript (final).txt", "pupils>=10,000"), ("interview=mat11-transcript-final", "pupils>=10000"))])
+def test_a_filter_value_is_read_as_the_case_sheet_reads_it(wh, capsys, typed, stored):
+    """An analyst types a value as the case sheet or a report writes it; a filter that
+    matched nothing for the spelling would read as "no excerpts on this"."""
+    def rows(filters):
+        return query(capsys, wh, "excerpts", *[arg for f in filters for arg in ("--where", f)])
+
+    assert rows(typed) == rows(stored) and rows(stored)
+
+
+@pytest.mark.parametrize("where, message", [("cluster=4", "strategy_cluster is 1, 2 or 3"),
+                                            ("phase=infant", "phase: 'infant' is not one of: mixed, primary, secondary")])
+def test_a_filter_value_no_case_can_hold_is_a_usage_error(wh, capsys, where, message):
+    assert main(["quotes", "--where", where, "--warehouse", str(wh)]) == 2
+    assert message in capsys.readouterr().err

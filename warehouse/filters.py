@@ -1,13 +1,22 @@
 """Case-attribute filters given on the command line (``--where cluster=1``,
 ``--where n_schools>=10``): parsed against a fixed list of ``interviews`` columns,
-turned into SQL with bound values (a value never becomes SQL text)."""
+turned into SQL with bound values (a value never becomes SQL text).
+
+A value is read as the case sheet reads it (``phase=Predominantly primary`` is
+``primary``, ``interview=MAT27 final.docx`` the interview id ``mat27-final``,
+``pupils>=10,000``), and one no case can hold (``cluster=4``, ``phase=infant``) is an
+error: a filter that silently matched nothing would read as "no quotes on this"."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from pathlib import Path
+
+from matcoder.cases import VOCAB, vocab_value
 from matcoder.errors import UsageError
+from matcoder.ingest.reader import interview_id_for
 
 # column -> (SQL type, accepted spellings on the command line)
 COLUMNS = {
@@ -33,16 +42,31 @@ class Condition:
     value: object
 
     def sql(self, alias: str = "i") -> str:
-        return f"{alias}.{self.column} {'<>' if self.op == '!=' else self.op} ?"
+        column = f"{alias}.{self.column}"
+        if self.column == "pseudonym":  # "mat 27" and "MAT27" find MAT 27
+            column = f"lower(replace({column}, ' ', ''))"
+        return f"{column} {'<>' if self.op == '!=' else self.op} ?"
 
 
 def _typed(column: str, raw: str, expr: str) -> object:
     kind = COLUMNS[column][0]
+    if column in VOCAB:
+        try:
+            return vocab_value(column, raw)
+        except ValueError as exc:
+            raise UsageError(f"--where {expr}: {column}: {exc}") from None
+    if column == "interview_id":
+        return interview_id_for(Path(raw))
+    if column == "pseudonym":
+        return raw.replace(" ", "").lower()
     if kind == "INTEGER":
         try:
-            return int(raw)
+            value = int(raw.replace(",", ""))
         except ValueError:
             raise UsageError(f"--where {expr}: {column} takes a whole number") from None
+        if column == "strategy_cluster" and value not in (1, 2, 3):
+            raise UsageError(f"--where {expr}: {column} is 1, 2 or 3")
+        return value
     if kind == "BOOLEAN":
         value = raw.lower()
         if value not in ("true", "false", "yes", "no", "1", "0"):
