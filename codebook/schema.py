@@ -155,6 +155,14 @@ class Codebook(Strict):
     def ids(self) -> list[str]:
         return [code.id for code in self.codes()]
 
+    def code_or_family(self, value: str) -> str | None:
+        """``value`` as a filter on code IDs: a code ID as it is, a family (``area`` or
+        ``area.``) as its prefix ``area.``, whatever its case; None when it is neither."""
+        value = value.strip().casefold()
+        if value in self.ids():
+            return value
+        return value.rstrip(".") + "." if value.rstrip(".") in self.families else None
+
     def weighted_ids(self) -> list[str]:
         return [c for c in self.ids() if self.is_weighted(c)]
 

@@ -325,3 +325,31 @@ def test_a_filter_value_is_read_as_the_case_sheet_reads_it(wh, capsys, typed, st
 def test_a_filter_value_no_case_can_hold_is_a_usage_error(wh, capsys, where, message):
     assert main(["quotes", "--where", where, "--warehouse", str(wh)]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("query_name, typed, stored", [
+    ("excerpts", "code=area", "code=area."), ("code_frequency", "family=Area", "family=area"),
+    ("centralisation_profile", "case=mat27", "case=MAT 27"), ("code_frequency", "attribute=Cluster", "attribute=strategy_cluster"),
+    ("ceo_by_size", "behaviour=CEO.Outward_Facing", "behaviour=ceo.outward_facing")])
+def test_a_query_parameter_is_read_whatever_its_case_or_form(wh, capsys, query_name, typed, stored):
+    assert query(capsys, wh, query_name, "--param", typed) == query(capsys, wh, query_name, "--param", stored)
+    assert query(capsys, wh, query_name, "--param", stored)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("query", "excerpts", "--param", "code=area.governace"), "code='area.governace': expected a code ID or a family"),
+    (("query", "excerpts", "--param", "weight=4"), "weight='4': expected 1, 2 or 3"),
+    (("query", "excerpts", "--param", "limit=all"), "limit='all': expected a whole number"),
+    (("query", "code_frequency", "--param", "family=areas"), "expected a family (area, breakpoint, growth, ceo)"),
+    (("query", "ceo_by_size", "--param", "behaviour=area.governance"), "expected a code of the ceo family"),
+    (("search", "finance", "--code", "area.financ"), "--code 'area.financ' is neither a code nor a family")])
+def test_a_parameter_no_query_can_match_is_a_usage_error(wh, capsys, args, message):
+    """A slip in a code or a weight answered with zero rows reads as "nothing on this"."""
+    assert main([*args, "--warehouse", str(wh)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_code_in_the_quote_bank_is_read_whatever_its_case(wh, capsys):
+    banks = [_run(capsys, "quotes", "--code", code, "--format", "csv", "--warehouse", str(wh))
+             for code in ("Area.Governance", "area.governance")]
+    assert banks[0] == banks[1] and "area.governance" in banks[1]

@@ -75,6 +75,12 @@ def _typed(column: str, raw: str, expr: str) -> object:
     return raw
 
 
+def column_for(name: str) -> str | None:
+    """The ``interviews`` column an attribute name on the command line stands for
+    (``cluster``, ``Phase``), or None."""
+    return _ALIAS.get(name.strip().casefold())
+
+
 def parse(expressions: Sequence[str]) -> list[Condition]:
     out = []
     for expr in expressions:

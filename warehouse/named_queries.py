@@ -17,6 +17,14 @@ attributes before it is substituted for ``{name}``. Three more placeholders and 
   ``$filtered``, true when there are any, so a query can skip the join without them);
 - ``$basis``: the basis's name, for a query that reads a summary table kept per basis.
 
+Parameters with these names are checked before the query runs, so a typing slip is an
+error and not an empty answer: ``code`` (a code ID, or a family as its prefix ``area.``),
+``family`` (``area``), ``behaviour`` and ``breakpoint`` (a code of that family),
+``weight`` (1, 2 or 3), ``limit`` and ``min_excerpts`` (whole numbers); ``case`` is a
+pseudonym whatever its case and spacing (``mat27``), for SQL that compares
+``lower(replace(pseudonym, ' ', ''))``. An identifier may be any ``--where`` spelling
+of a case attribute (``cluster``).
+
 Columns named ``text`` or ``question`` are pseudonymised (by the row's
 ``interview_id``) before they are returned: query output is an export.
 """
@@ -28,7 +36,7 @@ from pathlib import Path
 from typing import Sequence
 
 from matcoder.errors import UsageError
-from matcoder.warehouse.filters import COLUMNS, Condition, where_sql
+from matcoder.warehouse.filters import COLUMNS, Condition, column_for, where_sql
 
 QUERIES_DIR = Path(__file__).with_name("queries")
 BASES = {
@@ -79,6 +87,34 @@ def stages_sql(book) -> str:
     return f"(SELECT * FROM (VALUES {rows}) AS t(code, min_schools, max_schools))"
 
 
+def _checked(name: str, value: str, book) -> str:
+    """A parameter's value as the query compares it (see the module docstring)."""
+    value, ids = value.strip(), "see `matcoder codebook ids`"
+    if name == "code":
+        checked, expected = book.code_or_family(value), f"a code ID or a family ({ids})"
+    elif name == "family":
+        family = value.rstrip(".").casefold()
+        checked = family if family in book.families else None
+        expected = f"a family ({', '.join(book.families)})"
+    elif name in ("behaviour", "breakpoint"):
+        family = "ceo" if name == "behaviour" else name
+        code = value.casefold()
+        checked = code if code in book.ids() and book.family_of(code) == family else None
+        expected = f"a code of the {family} family ({ids})"
+    elif name == "weight":
+        checked, expected = (value if value in ("1", "2", "3") else None), "1, 2 or 3"
+    elif name in ("limit", "min_excerpts"):
+        number = value.replace(",", "")
+        checked, expected = (number if number.isdigit() else None), "a whole number"
+    elif name == "case":
+        checked, expected = value.replace(" ", "").casefold(), ""
+    else:
+        checked, expected = value, ""
+    if checked is None:
+        raise UsageError(f"--param {name}={value!r}: expected {expected}")
+    return checked
+
+
 def render(query: NamedQuery, given: dict[str, str], book, basis: str = "effective",
            where: Sequence[Condition] = ()) -> tuple[str, dict]:
     """(SQL, named values; the --where filters become named values too)."""
@@ -94,11 +130,12 @@ def render(query: NamedQuery, given: dict[str, str], book, basis: str = "effecti
     for p in query.params:
         value = given.get(p.name, p.default)
         if p.identifier:
-            if value not in COLUMNS:
+            column = column_for(value or "")
+            if column is None:
                 raise UsageError(f"--param {p.name}: {value!r} is not a case attribute ({', '.join(COLUMNS)})")
-            sql = sql.replace("{" + p.name + "}", value)
+            sql = sql.replace("{" + p.name + "}", column)
         else:
-            values[p.name] = value if value not in (None, "") else None
+            values[p.name] = _checked(p.name, value, book) if value not in (None, "") else None
     clause, positional = where_sql(where)
     if clause and "{where}" not in sql:
         raise UsageError(f"query {query.name} takes no --where filters")

@@ -45,6 +45,14 @@ def cmd_query(args) -> int:
     return 0
 
 
+def _checked_codes(book, codes: list[str]) -> list[str]:
+    """``--code`` values as code IDs or family prefixes; a usage error for any other."""
+    for code in codes:
+        if book.code_or_family(code) is None:
+            raise UsageError(f"--code {code!r} is neither a code nor a family (see `matcoder codebook ids`)")
+    return [book.code_or_family(code) for code in codes]
+
+
 def cmd_quotes(args) -> int:
     from matcoder.analysis import quotes as qb
     from matcoder.codebook.loader import load_codebook
@@ -52,11 +60,9 @@ def cmd_quotes(args) -> int:
     from matcoder.warehouse.connect import connect
 
     book = load_codebook(args.codebook)
-    for code in args.code:
-        if code.rstrip(".") not in book.families and code not in book.ids():
-            raise UsageError(f"--code {code!r} is neither a code nor a family (see `matcoder codebook ids`)")
+    codes = _checked_codes(book, args.code)
     with connect(Path(args.warehouse), read_only=True) as con:
-        found = qb.select(con, book, args.code, args.weight, filters.parse(args.where), args.per_code, args.max_words)
+        found = qb.select(con, book, codes, args.weight, filters.parse(args.where), args.per_code, args.max_words)
     if args.format == "docx":
         if not args.output:
             raise UsageError("--format docx needs --output FILE.docx")
@@ -69,14 +75,16 @@ def cmd_quotes(args) -> int:
 
 def cmd_search(args) -> int:
     from matcoder.analysis import search
+    from matcoder.codebook.loader import load_codebook
     from matcoder.output import render
     from matcoder.privacy.pseudonymise import WarehouseNames
     from matcoder.warehouse import filters
     from matcoder.warehouse.connect import connect
 
+    codes = _checked_codes(load_codebook(args.codebook), args.code)
     with connect(Path(args.warehouse), read_only=True) as con:
         how = search.semantic if args.semantic else search.full_text
-        rows = how(con, args.text, args.code, filters.parse(args.where), args.limit)
+        rows = how(con, args.text, codes, filters.parse(args.where), args.limit)
         names = WarehouseNames(con)
         shown = [(*r[:-1], names.text(r[0], r[-1])) for r in rows]
     _write(render(search.COLUMNS, shown, args.format, width=120), args.output)

@@ -10,7 +10,7 @@ FROM {codings} c
 JOIN excerpts e USING (excerpt_id)
 JOIN interviews i USING (interview_id)
 WHERE c.code_id LIKE 'area.%' AND c.weight IS NOT NULL
-  AND ($case IS NULL OR i.pseudonym = $case)
+  AND ($case IS NULL OR lower(replace(i.pseudonym, ' ', '')) = $case)
   {where}
 GROUP BY ALL
 ORDER BY 1, 2
