@@ -274,7 +274,8 @@ def load(outcomes: list[FileOutcome], config: RunConfig, plan: Plan) -> list[Fil
 
 
 @task(name="finish", **TASK)
-def finish(outcomes: list[FileOutcome], config: RunConfig, plan: Plan, ignored: list[str]) -> dict:
+def finish(outcomes: list[FileOutcome], config: RunConfig, plan: Plan, ignored: list[str],
+           folders: list[str]) -> dict:
     """Record rejected files, run the data checks, close the run, and summarise."""
     with connect(Path(config.warehouse)) as con:
         for o in outcomes:
@@ -293,6 +294,7 @@ def finish(outcomes: list[FileOutcome], config: RunConfig, plan: Plan, ignored: 
                       for kind in ("loaded", "recoded", "unchanged")},
             "rejected": [{"file": o.source_file, "problem": o.problem} for o in outcomes if o.outcome == "rejected"],
             "ignored_files": ignored,
+            "folders_not_read": folders,
             "case_sheet_warnings": plan.warnings,
             "without_case_row": sorted(o.source_file for o in outcomes
                                        if o.interview_id and o.interview_id not in plan.cases and config.cases),
@@ -343,7 +345,8 @@ def _run(config: RunConfig, run_id: str, folder: Path) -> dict:
         print(f"warning: {warning}", file=sys.stderr, flush=True)
     paths, ignored = discover(folder)
     inputs = {Path(f).resolve() for f in (config.cases, config.names) if f}
-    ignored_names = [p.name for p in ignored if p.resolve() not in inputs]
+    ignored_names = [p.name for p in ignored if not p.is_dir() and p.resolve() not in inputs]
+    folders = [p.name for p in ignored if p.is_dir()]
     outcomes = ingest([str(p) for p in paths], config, plan)
     new = [o.interview_id for o in outcomes if o.outcome in ("loaded", "recoded")]
     for iid, n in segment(new, plan).items():
@@ -353,4 +356,4 @@ def _run(config: RunConfig, run_id: str, folder: Path) -> dict:
         _say(config, f"coding {len(to_code)} interview(s) with {plan.coder} ...")
         code(to_code, config, plan)
     outcomes = load(outcomes, config, plan)
-    return finish(outcomes, config, plan, ignored_names)
+    return finish(outcomes, config, plan, ignored_names, folders)

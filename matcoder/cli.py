@@ -55,6 +55,8 @@ def _summary_text(s: dict) -> str:
                      + ", ".join(s["not_in_folder"]))
     for name in s["ignored_files"]:
         lines.append(f"ignored (not a transcript type): {name}")
+    for name in s["folders_not_read"]:
+        lines.append(f"not read (a subfolder holding transcripts; only the folder's own files are read): {name}/")
     for check, n in s["check_failures"].items():
         lines.append(f"DATA CHECK FAILED: {check}: {n} row(s)")
     return "\n".join(lines)

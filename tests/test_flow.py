@@ -242,3 +242,21 @@ def test_a_run_in_other_arithmetic_recodes_rather_than_mixes(capsys, round_dir: 
 def test_missing_folder_is_a_usage_error(capsys, tmp_path: Path):
     assert main(["run", str(tmp_path / "nowhere"), "--warehouse", str(tmp_path / "w.duckdb")]) == 2
     assert "does not exist or is not a folder" in capsys.readouterr().err
+
+
+def test_a_subfolder_holding_transcripts_is_named_not_read_in_silence(capsys, round_dir: Path, warehouse: Path):
+    """Only the folder's own files are read (a subfolder may keep drafts or old versions),
+    but a subfolder with transcripts in it is named: a round sorted into folders by
+    transcription service would otherwise lose those interviews without a word."""
+    (round_dir / "teams" / "week 2").mkdir(parents=True)
+    (round_dir / "alpha.txt").rename(round_dir / "teams" / "week 2" / "alpha.txt")
+    (round_dir / "scans").mkdir()
+    (round_dir / "scans" / "consent form.pdf").write_bytes(b"%PDF-1.4")
+    (round_dir / ".git").mkdir()
+    (round_dir / ".git" / "notes.txt").write_text("Interviewer: hidden?\n", encoding="utf-8")
+    code, summary, _ = run(capsys, round_dir, warehouse)
+    assert code == 0 and summary["folders_not_read"] == ["teams"]
+    assert "alpha.txt" not in summary["files"]["loaded"] and summary["files"]["loaded"]
+    assert main(["run", str(round_dir), "--warehouse", str(warehouse)]) == 0
+    assert "not read (a subfolder holding transcripts; only the folder's own files are read): teams/" in \
+        capsys.readouterr().out

@@ -24,17 +24,33 @@ def interview_id_for(path: Path) -> str:
 
 
 def discover(folder: Path) -> tuple[list[Path], list[Path]]:
-    """Transcript files in ``folder`` (sorted), and other files that were not read
-    (the case sheet among them; the caller leaves it out of its report)."""
+    """Transcript files in ``folder`` (sorted), and what was not read: other files (the
+    case sheet among them; the caller leaves it out of its report) and subfolders that
+    hold transcript files. Those are not read, as an old or draft version may be kept
+    there, but named: a team that sorted a round into folders would lose them in silence."""
     transcripts, ignored = [], []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith((".", "~$")) or not path.is_file() or SKIPPED_NAMES.match(path.name):
+        if path.name.startswith((".", "~$")) or SKIPPED_NAMES.match(path.name):
             continue  # hidden files, Word lock files, and the folder's own README
+        if path.is_dir():
+            if _holds_transcripts(path):
+                ignored.append(path)
+            continue
+        if not path.is_file():
+            continue
         if path.suffix.lower() in FORMATS:
             transcripts.append(path)
         else:
             ignored.append(path)
     return transcripts, ignored
+
+
+def _holds_transcripts(folder: Path) -> bool:
+    try:
+        return any(p.suffix.lower() in FORMATS and p.is_file() and not p.name.startswith((".", "~$"))
+                   for p in folder.rglob("*") if not any(part.startswith(".") for part in p.relative_to(folder).parts))
+    except OSError:  # unreadable: nothing found there
+        return False
 
 
 def read_transcript(path: Path, config: RoleConfig | None = None) -> Transcript:
