@@ -144,3 +144,13 @@ def test_a_bad_cell_is_left_empty_and_the_rest_of_its_row_stands(tmp_path: Path)
                         f"{path}: row 2: column 'Grew rapidly': Input should be a valid boolean, "
                         f"unable to interpret input; left empty",
                         f"{path}: row 3: no interview (the transcript file name); row left out"]
+
+
+def test_names_in_one_cell_of_the_names_list_are_separate_names(tmp_path: Path):
+    xlsx = workbook(tmp_path / "names.xlsx", [["name", "role"], ["Jane Smith\nTom Ng", "name"],
+                                              ["Ash Primary; Elm Academy", "school"]])
+    csv = tmp_path / "names.csv"
+    csv.write_text('name,role\n"Jane Smith\r\nTom Ng",name\nAsh Primary; Elm Academy,school\n', encoding="utf-8")
+    for path in (xlsx, csv):
+        assert [(r.name, r.role) for r in read_names_file(path)] == [
+            ("Jane Smith", "name"), ("Tom Ng", "name"), ("Ash Primary", "school"), ("Elm Academy", "school")]

@@ -3,6 +3,7 @@ and a project-wide names file (CSV ``name,role``; role one of MAT, school, name,
 county, organisation), stored in the warehouse's private ``case_names`` table."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -29,7 +30,9 @@ def case_name_rows(cases: Mapping[str, CaseRecord]) -> list[NameRow]:
 
 
 def read_names_file(path: Path) -> list[NameRow]:
-    """A project-wide list: ``name,role`` per line (header optional), CSV or .xlsx."""
+    """A project-wide list: ``name,role`` per line (header optional), CSV or .xlsx.
+    Several names in one cell, separated by ``;`` or on lines of their own (Alt+Enter
+    in Excel), are separate names, as in the case sheet: joined, none would be found."""
     rows = []
     for line_no, row in enumerate(read_rows(path, "names file"), start=1):
         if not row or not row[0].strip() or (line_no == 1 and row[0].strip().casefold() == "name"):
@@ -38,7 +41,8 @@ def read_names_file(path: Path) -> list[NameRow]:
         match = next((r for r in ROLES if r.casefold() == role.casefold()), None)
         if match is None:
             raise InputFileError(path, f"line {line_no}: role {role!r} is not one of {', '.join(ROLES)}")
-        rows.append(NameRow(None, " ".join(row[0].split()), match, path.name))
+        rows += [NameRow(None, " ".join(name.split()), match, path.name)
+                 for name in re.split(r"[;\n]", row[0]) if name.strip()]
     return rows
 
 
