@@ -111,20 +111,22 @@ class CaseRecord(BaseModel):
     def _count(cls, value):
         if value is None:
             return None
-        text = str(value).replace(",", "").strip()
-        if not re.fullmatch(r"\d+", text):
+        match = re.fullmatch(r"(\d+)(?:\.0+)?", str(value).replace(",", "").strip())
+        if not match:
             raise ValueError(f"{value!r} is not a whole number")
-        return int(text)
+        return int(match[1])  # "6,900", or "6900.0" as pandas writes a column with gaps
 
     @field_validator("strategy_cluster", mode="before")
     @classmethod
     def _cluster(cls, value):
-        match = re.fullmatch(r"(?:cluster\s*)?(\d+)", str(value).strip(), re.IGNORECASE) if value is not None else None
-        return int(match[1]) if match else value  # "2", or "Cluster 2" as a sheet may say
+        match = re.fullmatch(r"(?:cluster\s*)?(\d+)(?:\.0+)?", str(value).strip(), re.IGNORECASE) if value else None
+        return int(match[1]) if match else value  # "2", "2.0", or "Cluster 2" as a sheet may say
 
     @property
     def interview_id(self) -> str:
-        return interview_id_for(Path(self.interview))
+        """The id of the transcript the row names: by file name, or by a path to it
+        (Windows' "Copy as path" gives ``"C:\\Round 2\\mat27.docx"``, quotes and all)."""
+        return interview_id_for(Path(re.split(r"[\\/]", self.interview.strip().strip('"'))[-1]))
 
 
 def _column_map(header: list[str]) -> tuple[dict[int, str], list[str]]:

@@ -154,3 +154,14 @@ def test_names_in_one_cell_of_the_names_list_are_separate_names(tmp_path: Path):
     for path in (xlsx, csv):
         assert [(r.name, r.role) for r in read_names_file(path)] == [
             ("Jane Smith", "name"), ("Tom Ng", "name"), ("Ash Primary", "school"), ("Elm Academy", "school")]
+
+
+def test_a_path_in_the_interview_cell_and_whole_numbers_written_as_decimals(tmp_path: Path):
+    """Windows' "Copy as path" puts a quoted path in the cell; pandas writes a number
+    column with gaps as 6900.0. Both name what the team meant."""
+    path = tmp_path / "cases.csv"
+    path.write_text('interview,pupils,cluster\n"""C:\\Users\\ro\\Round 2\\MAT27 final.docx""",6900.0,2.0\n'
+                    "/home/ro/round2/mat28.txt,,\n", encoding="utf-8")
+    records, problems = load_cases(path)
+    assert problems == [] and sorted(records) == ["mat27-final", "mat28"]
+    assert (records["mat27-final"].n_pupils, records["mat27-final"].strategy_cluster) == (6900, 2)
