@@ -265,24 +265,26 @@ def cmd_warehouse_check(args) -> int:
 def cmd_warehouse_remove(args) -> int:
     from matcoder.warehouse.connect import connect
     from matcoder.warehouse.fts import build_index, has_index
-    from matcoder.warehouse.load import remove_interview
+    from matcoder.warehouse.load import interview_ids, remove_interview
 
     with connect(Path(args.warehouse)) as con:
-        removed = remove_interview(con, args.interview_id)
+        interview_id = interview_ids(con, [args.interview_id])[0]
+        removed = remove_interview(con, interview_id)
         if removed and has_index(con):
             build_index(con)  # else the index keeps the removed text's words and counts them in BM25
-    if not removed:
-        raise UsageError(f"interview {args.interview_id!r} is not in the warehouse")
-    print(f"removed {args.interview_id}: {removed}")
+    print(f"removed {interview_id}: {removed}")
     return 0
 
 
 def cmd_privacy_check(args) -> int:
     from matcoder.privacy.check import allow_list, check_warehouse
     from matcoder.warehouse.connect import connect
+    from matcoder.warehouse.load import interview_ids
 
     with connect(Path(args.warehouse), read_only=True) as con:
-        found = check_warehouse(con, args.interview, allow_list([Path(p) for p in args.allow]))
+        # a slip in the id must not pass as "0 candidate names"
+        interview = interview_ids(con, [args.interview])[0] if args.interview else None
+        found = check_warehouse(con, interview, allow_list([Path(p) for p in args.allow]))
     if args.format == "json":
         print_json(found)
     else:
@@ -410,7 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
     warehouse_opt(c)
     c.set_defaults(func=cmd_warehouse_check)
     rm = wh.add_parser("remove", help="delete one interview and everything coded on it")
-    rm.add_argument("interview_id")
+    rm.add_argument("interview_id", help="the interview's id, or its transcript's file name")
     warehouse_opt(rm)
     rm.set_defaults(func=cmd_warehouse_remove)
 
@@ -418,7 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="privacy_command", required=True, parser_class=_Parser)
     pc = pv.add_parser("check", help="list name-like words that survive pseudonymisation (exit 1 when any)")
     warehouse_opt(pc)
-    pc.add_argument("--interview", metavar="ID", help="only this interview")
+    pc.add_argument("--interview", metavar="ID", help="only this interview, by id or file name")
     pc.add_argument("--allow", action="append", default=[], metavar="FILE",
                     help="extra allow-list, one word per line (repeatable)")
     pc.add_argument("--format", choices=("table", "json"), default="table")

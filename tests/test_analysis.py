@@ -353,3 +353,21 @@ def test_a_code_in_the_quote_bank_is_read_whatever_its_case(wh, capsys):
     banks = [_run(capsys, "quotes", "--code", code, "--format", "csv", "--warehouse", str(wh))
              for code in ("Area.Governance", "area.governance")]
     assert banks[0] == banks[1] and "area.governance" in banks[1]
+
+
+def test_an_interview_is_named_by_id_or_file_name_and_one_not_held_is_a_usage_error(wh, capsys, tmp_path):
+    """`review push --interview` with a slip would push nothing in silence, and
+    `privacy check --interview` would report no names: each is refused (push before Label
+    Studio is asked: none runs here, and none is needed to refuse)."""
+    assert main(["review", "push", "--interview", "mat27_teams_recordin.vtt", "--warehouse", str(wh)]) == 2
+    assert "interview 'mat27_teams_recordin.vtt' is not in the warehouse" in capsys.readouterr().err
+    assert main(["privacy", "check", "--interview", "mat72", "--warehouse", str(wh)]) == 2  # not "0 candidates"
+    assert "interview 'mat72' is not in the warehouse" in capsys.readouterr().err
+    main(["privacy", "check", "--interview", "mat27_teams_recording.vtt", "--warehouse", str(wh), "--format", "json"])
+    assert capsys.readouterr().out.strip().startswith("[")
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(wh, copy)
+    assert main(["warehouse", "remove", "mat27_teams_recording.vtt", "--warehouse", str(copy)]) == 0
+    assert capsys.readouterr().out.startswith("removed mat27-teams-recording: ")
+    assert sql(copy, "SELECT count(*) FROM interviews WHERE interview_id = 'mat27-teams-recording'") == [(0,)]
+    assert main(["warehouse", "remove", "mat27_teams_recording.vtt", "--warehouse", str(copy)]) == 2

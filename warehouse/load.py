@@ -275,6 +275,25 @@ def update_attributes(con, interview: InterviewRow) -> bool:
     return True
 
 
+def interview_ids(con, given: Sequence[str]) -> list[str]:
+    """The interview ids ``given`` names, each as an id or as its transcript's file name
+    (``mat27_teams.vtt`` is ``mat27-teams``); a UsageError names the first one the
+    warehouse does not hold, which a command would otherwise pass over in silence."""
+    from pathlib import Path
+
+    from matcoder.errors import UsageError
+    from matcoder.ingest.reader import interview_id_for
+
+    known = {i for (i,) in con.execute("SELECT interview_id FROM interviews").fetchall()}
+    out = []
+    for value in given:
+        iid = value if value in known else interview_id_for(Path(value))
+        if iid not in known:
+            raise UsageError(f"interview {value!r} is not in the warehouse")
+        out.append(iid)
+    return out
+
+
 def remove_interview(con, interview_id: str) -> dict[str, int]:
     """Delete one interview in one transaction; its human codings move to retired_codings.
     Returns what was removed (empty when the interview is not there)."""

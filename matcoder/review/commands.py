@@ -57,14 +57,19 @@ def cmd_push(args) -> int:
     from matcoder.codebook.loader import load_codebook
     from matcoder.review.push import PushOptions, push
     from matcoder.warehouse import filters
-    from matcoder.warehouse.connect import writer
+    from matcoder.warehouse.connect import connect, writer
+    from matcoder.warehouse.load import interview_ids
 
     book = load_codebook(args.codebook)
     unknown = [c for c in args.code if c not in book.ids()]
     if unknown:
         raise UsageError(f"unknown code {unknown[0]!r}: see `matcoder codebook ids`")
+    interviews = []
+    if args.interview:  # an id or a file name; a slip would push nothing in silence
+        with connect(Path(args.warehouse), read_only=True) as con:
+            interviews = interview_ids(con, args.interview)
     opts = PushOptions(project=args.project, strategy=args.strategy, limit=args.limit or None, seed=args.seed,
-                       interviews=args.interview, codes=args.code, where=filters.parse(args.where))
+                       interviews=interviews, codes=args.code, where=filters.parse(args.where))
     ls = _client(args)
     ls.whoami()  # fail before the warehouse is opened for writing
     with writer(Path(args.warehouse), _activity("push")) as con:
@@ -175,7 +180,7 @@ def register(sub, parser_class, warehouse_opt) -> None:
                    "unbiased agreement; filter: document order")
     p.add_argument("--limit", type=int, default=200, help="at most this many new tasks (0: all; default 200)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random strategy")
-    p.add_argument("--interview", action="append", default=[], metavar="ID", help="only this interview (repeatable)")
+    p.add_argument("--interview", action="append", default=[], metavar="ID", help="only this interview, by id or file name (repeatable)")
     p.add_argument("--code", action="append", default=[], metavar="CODE", help="only excerpts coded CODE (repeatable)")
     p.add_argument("--where", action="append", default=[], metavar="ATTR=VALUE",
                    help="case attribute filter, e.g. cluster=1 or schools>=10 (repeatable)")
