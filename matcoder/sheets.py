@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
@@ -42,8 +44,7 @@ def read_rows(path: Path, what: str) -> list[list[str]]:
 def read_tables(path: Path, what: str) -> list[tuple[str | None, list[list[str]]]]:
     """(worksheet name, rows) for every worksheet of an .xlsx workbook, in order; for a
     CSV file (UTF-8 with or without BOM, UTF-16, Windows-1252; comma, semicolon or tab,
-    whichever one of the first lines holds most of, as a title line may hold none)
-    one table named None."""
+    see ``_delimiter``) one table named None."""
     suffix = path.suffix.lower()
     if suffix in UNREADABLE:
         raise InputFileError(path, f"{what} is {UNREADABLE[suffix]}: save it as .xlsx or .csv")
@@ -54,9 +55,20 @@ def read_tables(path: Path, what: str) -> list[tuple[str | None, list[list[str]]
     if suffix in EXCEL:
         return _workbook_tables(data, path, what)
     text = decode_bytes(data, str(path))
-    lines = text.split("\n", 10)[:10]
-    delimiter = max(DELIMITERS, key=lambda d: max(line.count(d) for line in lines))
-    return [(None, list(csv.reader(io.StringIO(text), delimiter=delimiter)))]
+    return [(None, list(csv.reader(io.StringIO(text), delimiter=_delimiter(text))))]
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter most of the first lines hold the same number of (Excel writes every
+    row as wide as the sheet), outside quotes: a title line above the header, or a
+    notes cell with commas in a semicolon sheet, does not decide it. Comma when none."""
+    lines = [re.sub(r'"[^"]*"', "", line) for line in text.split("\n", 10)[:10] if line.strip()]
+
+    def agreement(delimiter: str) -> tuple[int, int]:
+        counts = Counter(n for n in (line.count(delimiter) for line in lines) if n)
+        return max(((lines_, n) for n, lines_ in counts.items()), default=(0, 0))
+
+    return max(DELIMITERS, key=agreement)
 
 
 def _workbook_tables(data: bytes, path: Path, what: str) -> list[tuple[str | None, list[list[str]]]]:

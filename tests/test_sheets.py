@@ -120,6 +120,10 @@ def test_a_header_row_below_a_title_and_a_workbook_with_a_sheet_per_round(tmp_pa
     csv = tmp_path / "cases.csv"  # a title line without a semicolon does not make the sheet comma-separated
     csv.write_text("Case descriptors, round 2\n\ninterview;pseudonym;schools\nalpha.txt;MAT 27;\"1,200\"\n", encoding="utf-8")
     assert load_cases(csv) == ({"alpha": CaseRecord(interview="alpha.txt", pseudonym="MAT 27", n_schools=1200)}, [])
+    # nor do commas in a notes cell, written unquoted as Excel writes a semicolon sheet
+    csv.write_text("interview;pseudonym;notes\nalpha.txt;MAT 27;grew fast, merged, rebrokered, split\n", encoding="utf-8")
+    assert load_cases(csv) == ({"alpha": CaseRecord(interview="alpha.txt", pseudonym="MAT 27")},
+                               [f"{csv}: column 'notes' is not a case attribute; ignored"])
 
     book = Workbook()
     for row in [["Case descriptors"]] + [[]] * 9 + [["interview", "pseudonym"], ["alpha.txt", "MAT 27"]]:
