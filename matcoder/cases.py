@@ -25,10 +25,10 @@ from matcoder.ingest.reader import interview_id_for
 from matcoder.sheets import read_tables
 
 ALIASES = {
-    "interview": ("interview", "interview_id", "file", "transcript", "filename"),
+    "interview": ("interview", "interview_id", "file", "transcript", "filename", "file_name", "transcript_file"),
     "pseudonym": ("pseudonym", "case", "mat", "trust_pseudonym"),
-    "n_schools": ("schools", "n_schools", "number_of_schools", "academies"),
-    "n_pupils": ("pupils", "n_pupils", "number_of_pupils"),
+    "n_schools": ("schools", "n_schools", "number_of_schools", "no_of_schools", "academies"),
+    "n_pupils": ("pupils", "n_pupils", "number_of_pupils", "no_of_pupils"),
     "phase": ("phase", "phase_mix"),
     "school_type": ("school_type", "type", "school_type_mix"),
     "geography": ("geography", "geographical_spread", "spread"),
@@ -161,8 +161,9 @@ def load_cases(path: Path) -> tuple[dict[str, CaseRecord], list[str]]:
     found = [(name, rows, header) for name, rows in tables if (header := _header_row(rows)) is not None]
     if not found:
         where = " of any worksheet" if len(tables) > 1 else ""
-        raise InputFileError(path, f"case sheet has no 'interview' column (the transcript file name) "
-                                   f"in the first {HEADER_ROWS} rows{where}")
+        headers = ", ".join(ALIASES["interview"])
+        raise InputFileError(path, f"case sheet has no 'interview' column (the transcript file name; "
+                                   f"headed one of {headers}) in the first {HEADER_ROWS} rows{where}")
     problems: list[str] = []
     records: dict[str, CaseRecord] = {}
     for name, rows, header in found:

@@ -130,8 +130,15 @@ def test_a_header_row_below_a_title_and_a_workbook_with_a_sheet_per_round(tmp_pa
         book.active.append(row)
     book.create_sheet("Notes")
     book.save(tmp_path / "late.xlsx")
-    with pytest.raises(InputFileError, match="no 'interview' column .* in the first 10 rows of any worksheet"):
+    with pytest.raises(InputFileError, match="no 'interview' column .*headed one of interview, interview_id, "
+                                             "file, .* in the first 10 rows of any worksheet"):
         load_cases(tmp_path / "late.xlsx")
+
+
+def test_headers_as_teams_write_them(tmp_path: Path):
+    path = tmp_path / "cases.csv"
+    path.write_text("File name,No. of schools,No. of pupils\nalpha.txt,12,\"4,100\"\n", encoding="utf-8")
+    assert load_cases(path) == ({"alpha": CaseRecord(interview="alpha.txt", n_schools=12, n_pupils=4100)}, [])
 
 
 def test_a_bad_cell_is_left_empty_and_the_rest_of_its_row_stands(tmp_path: Path):
