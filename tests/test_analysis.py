@@ -130,7 +130,8 @@ def test_human_codings_win_and_the_model_basis_compares(wh, capsys, tmp_path):
     cites = [line for line in md.splitlines() if line.startswith("> — ")]
     assert len(cites) == 4 and cites[0].endswith("; weight 3 (centralised), reviewed")
     assert not any(line.endswith("reviewed") for line in cites[1:])
-    assert "4 quotes. 3 of them machine-coded and not yet reviewed" in md
+    assert ("4 quotes. Selection: codes area.governance; at most 4 per code. "
+            "3 of them machine-coded and not yet reviewed") in md
 
 
 def test_co_occurrence_summary_follows_every_change_and_is_filled_on_upgrade(wh, capsys, tmp_path):
@@ -235,9 +236,13 @@ def test_quote_bank_is_cited_pseudonymised_and_exact(wh, capsys, tmp_path):
     assert any(p.startswith("“") for p in paragraphs)
     cites = [p for p in paragraphs if p.startswith("MAT ")]
     assert cites and all("cluster 2" in p and "weight 3" in p for p in cites)
+    # the bank says what it was drawn from, as the analyst asked for it
+    assert " quotes. Selection: codes area; cluster=2; weight 3; at most 5 per code. " in paragraphs[1]
     assert main(["quotes", "--code", "area.governance", "--format", "md", "--warehouse", str(wh)]) == 0
     md = capsys.readouterr().out
     assert "## Governance (`area.governance`)" in md and "> — MAT " in md
+    assert main(["quotes", "--code", "Area.Governance", "--per-code", "1", "--format", "md", "--warehouse", str(wh)]) == 0
+    assert "\n1 quote. Selection: codes area.governance; at most 1 per code. " in capsys.readouterr().out
 
 
 def test_full_text_and_semantic_search(wh, capsys):

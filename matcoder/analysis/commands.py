@@ -63,13 +63,14 @@ def cmd_quotes(args) -> int:
     codes = _checked_codes(book, args.code)
     with connect(Path(args.warehouse), read_only=True) as con:
         found = qb.select(con, book, codes, args.weight, filters.parse(args.where), args.per_code, args.max_words)
+    chosen = qb.selection(codes, args.weight, args.where, args.per_code)
     if args.format == "docx":
         if not args.output:
             raise UsageError("--format docx needs --output FILE.docx")
-        qb.write_docx(found, book, Path(args.output))
+        qb.write_docx(found, book, Path(args.output), chosen=chosen)
         print(f"wrote {args.output} ({len(found)} quotes)", file=sys.stderr)
         return 0
-    _write(qb.markdown(found, book) if args.format == "md" else qb.csv_text(found), args.output)
+    _write(qb.markdown(found, book, chosen=chosen) if args.format == "md" else qb.csv_text(found), args.output)
     return 0
 
 

@@ -121,13 +121,24 @@ INTRO = ("Reviewer-confirmed quotes first. Names are replaced by bracketed roles
          "sentence boundary.")
 
 
-def heading(quotes: Sequence[Quote]) -> str:
-    """The bank's opening line: how many quotes, and how many a reviewer has not yet
-    checked (their codes and weights are the coder's proposals)."""
+def heading(quotes: Sequence[Quote], selection: str = "") -> str:
+    """The bank's opening line: how many quotes, the selection they answer (so a bank
+    pasted into a report says what it was drawn from), and how many a reviewer has not
+    yet checked (their codes and weights are the coder's proposals)."""
     unchecked = sum(not q.reviewed for q in quotes)
     status = (f" {unchecked} of them machine-coded and not yet reviewed: check their codes and weights before "
               "citing them." if unchecked else "")
-    return f"{len(quotes)} quotes.{status} {INTRO}"
+    chosen = f" Selection: {selection}." if selection else ""
+    return f"{len(quotes)} {'quote' if len(quotes) == 1 else 'quotes'}.{chosen}{status} {INTRO}"
+
+
+def selection(codes: Sequence[str], weights: Sequence[int], where: Sequence[str], per_code: int) -> str:
+    """What the bank was drawn from, as the analyst asked for it (``where`` as typed)."""
+    parts = ["codes " + ", ".join(c.rstrip(".") for c in codes) if codes else "every code"]
+    parts += list(where)
+    if weights:
+        parts.append("weight " + " or ".join(str(w) for w in sorted(set(weights))))
+    return "; ".join([*parts, f"at most {per_code} per code"])
 
 
 def attribution(q: Quote, book: Codebook) -> str:
@@ -137,8 +148,8 @@ def attribution(q: Quote, book: Codebook) -> str:
     return q.citation + (f"; {details}" if details else "")
 
 
-def markdown(quotes: Sequence[Quote], book: Codebook, title: str = "Quote bank") -> str:
-    lines = [f"# {title}", "", heading(quotes), ""]
+def markdown(quotes: Sequence[Quote], book: Codebook, title: str = "Quote bank", chosen: str = "") -> str:
+    lines = [f"# {title}", "", heading(quotes, chosen), ""]
     current = None
     for q in quotes:
         if q.code != current:
@@ -158,7 +169,8 @@ def csv_text(quotes: Sequence[Quote]) -> str:
     return buf.getvalue()
 
 
-def write_docx(quotes: Sequence[Quote], book: Codebook, path: Path, title: str = "Quote bank") -> None:
+def write_docx(quotes: Sequence[Quote], book: Codebook, path: Path, title: str = "Quote bank",
+               chosen: str = "") -> None:
     """A Word document to paste from: a heading per code, each quote an indented
     italic paragraph followed by its citation."""
     from docx import Document
@@ -166,7 +178,7 @@ def write_docx(quotes: Sequence[Quote], book: Codebook, path: Path, title: str =
 
     doc = Document()
     doc.add_heading(title, level=1)
-    doc.add_paragraph(heading(quotes))
+    doc.add_paragraph(heading(quotes, chosen))
     quote_style = "Quote" if "Quote" in [s.name for s in doc.styles] else None
     current = None
     for q in quotes:
