@@ -361,11 +361,15 @@ def test_a_code_in_the_quote_bank_is_read_whatever_its_case(wh, capsys):
 
 
 def test_an_interview_is_named_by_id_or_file_name_and_one_not_held_is_a_usage_error(wh, capsys, tmp_path):
-    """`review push --interview` with a slip would push nothing in silence, and
-    `privacy check --interview` would report no names: each is refused (push before Label
-    Studio is asked: none runs here, and none is needed to refuse)."""
+    """`review push --interview` with a slip would push nothing in silence, `--where
+    interview=` would answer nothing, and `privacy check --interview` would report no
+    names: each is refused (push before Label Studio is asked: none runs here, and none
+    is needed to refuse)."""
     assert main(["review", "push", "--interview", "mat27_teams_recordin.vtt", "--warehouse", str(wh)]) == 2
     assert "interview 'mat27_teams_recordin.vtt' is not in the warehouse" in capsys.readouterr().err
+    for command in (["query", "excerpts"], ["quotes"], ["search", "finance"], ["review", "push"]):
+        assert main([*command, "--where", "interview=mat72.docx", "--warehouse", str(wh)]) == 2, command
+        assert "interview 'mat72.docx' is not in the warehouse" in capsys.readouterr().err
     assert main(["privacy", "check", "--interview", "mat72", "--warehouse", str(wh)]) == 2  # not "0 candidates"
     assert "interview 'mat72' is not in the warehouse" in capsys.readouterr().err
     main(["privacy", "check", "--interview", "mat27_teams_recording.vtt", "--warehouse", str(wh), "--format", "json"])

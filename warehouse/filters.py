@@ -4,8 +4,9 @@ turned into SQL with bound values (a value never becomes SQL text).
 
 A value is read as the case sheet reads it (``phase=Predominantly primary`` is
 ``primary``, ``interview=MAT27 final.docx`` the interview id ``mat27-final``,
-``pupils>=10,000``), and one no case can hold (``cluster=4``, ``phase=infant``) is an
-error: a filter that silently matched nothing would read as "no quotes on this"."""
+``pupils>=10,000``), and one no case can hold (``cluster=4``, ``phase=infant``, an
+interview the warehouse does not hold) is an error: a filter that silently matched
+nothing would read as "no quotes on this"."""
 from __future__ import annotations
 
 import re
@@ -81,7 +82,9 @@ def column_for(name: str) -> str | None:
     return _ALIAS.get(name.strip().casefold())
 
 
-def parse(expressions: Sequence[str]) -> list[Condition]:
+def parse(expressions: Sequence[str], con=None) -> list[Condition]:
+    """The conditions; with the warehouse's connection ``con``, an ``interview=`` value
+    must name an interview it holds (by id or file name), else a UsageError."""
     out = []
     for expr in expressions:
         m = _EXPR.match(expr)
@@ -92,7 +95,12 @@ def parse(expressions: Sequence[str]) -> list[Condition]:
         column = _ALIAS[m.group(1)]
         if m.group(2) not in ("=", "!=") and COLUMNS[column][0] != "INTEGER":
             raise UsageError(f"--where {expr}: {column} can only be compared with = or !=")
-        out.append(Condition(column, m.group(2), _typed(column, m.group(3), expr)))
+        value = _typed(column, m.group(3), expr)
+        if column == "interview_id" and con is not None:
+            from matcoder.warehouse.load import interview_ids
+
+            value = interview_ids(con, [m.group(3)])[0]
+        out.append(Condition(column, m.group(2), value))
     return out
 
 

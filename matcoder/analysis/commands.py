@@ -40,7 +40,7 @@ def cmd_query(args) -> int:
         return 0
     with connect(Path(args.warehouse), read_only=True) as con:
         columns, rows = run(con, args.name, _params(args.param), load_codebook(args.codebook), args.basis,
-                            filters.parse(args.where))
+                            filters.parse(args.where, con))
     _write(render(columns, rows, args.format), args.output)
     return 0
 
@@ -62,7 +62,7 @@ def cmd_quotes(args) -> int:
     book = load_codebook(args.codebook)
     codes = _checked_codes(book, args.code)
     with connect(Path(args.warehouse), read_only=True) as con:
-        found = qb.select(con, book, codes, args.weight, filters.parse(args.where), args.per_code, args.max_words)
+        found = qb.select(con, book, codes, args.weight, filters.parse(args.where, con), args.per_code, args.max_words)
     chosen = qb.selection(codes, args.weight, args.where, args.per_code)
     if args.format == "docx":
         if not args.output:
@@ -85,7 +85,7 @@ def cmd_search(args) -> int:
     codes = _checked_codes(load_codebook(args.codebook), args.code)
     with connect(Path(args.warehouse), read_only=True) as con:
         how = search.semantic if args.semantic else search.full_text
-        rows = how(con, args.text, codes, filters.parse(args.where), args.limit)
+        rows = how(con, args.text, codes, filters.parse(args.where, con), args.limit)
         names = WarehouseNames(con)
         shown = [(*r[:-1], names.text(r[0], r[-1])) for r in rows]
     _write(render(search.COLUMNS, shown, args.format, width=120), args.output)

@@ -64,12 +64,12 @@ def cmd_push(args) -> int:
     unknown = [c for c in args.code if c not in book.ids()]
     if unknown:
         raise UsageError(f"unknown code {unknown[0]!r}: see `matcoder codebook ids`")
-    interviews = []
-    if args.interview:  # an id or a file name; a slip would push nothing in silence
+    interviews, where = [], filters.parse(args.where)
+    if args.interview or where:  # an id or a file name; a slip would push nothing in silence
         with connect(Path(args.warehouse), read_only=True) as con:
-            interviews = interview_ids(con, args.interview)
+            interviews, where = interview_ids(con, args.interview), filters.parse(args.where, con)
     opts = PushOptions(project=args.project, strategy=args.strategy, limit=args.limit or None, seed=args.seed,
-                       interviews=interviews, codes=args.code, where=filters.parse(args.where))
+                       interviews=interviews, codes=args.code, where=where)
     ls = _client(args)
     ls.whoami()  # fail before the warehouse is opened for writing
     with writer(Path(args.warehouse), _activity("push")) as con:
