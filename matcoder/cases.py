@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from matcoder.errors import InputFileError
-from matcoder.ingest.reader import interview_id_for
+from matcoder.ingest.reader import interview_id_of
 from matcoder.sheets import read_tables
 
 ALIASES = {
@@ -43,6 +43,7 @@ ALIASES = {
     "places": ("places", "towns", "place_names", "town_names"),
     "counties": ("county", "counties", "local_authority", "local_authorities", "region"),
 }
+_WHOLE = r"(\d+)(?:\.0+)?"  # "6900", or "6900.0" as pandas writes a number column with gaps
 HEADER_ROWS = 10  # rows searched for the header row; a title or a note may stand above it
 NAME_ROLES = {"trust_name": "MAT", "school_names": "school", "people": "name", "places": "place",
               "counties": "county"}
@@ -111,22 +112,21 @@ class CaseRecord(BaseModel):
     def _count(cls, value):
         if value is None:
             return None
-        match = re.fullmatch(r"(\d+)(?:\.0+)?", str(value).replace(",", "").strip())
+        match = re.fullmatch(_WHOLE, str(value).replace(",", "").strip())  # "6,900" too
         if not match:
             raise ValueError(f"{value!r} is not a whole number")
-        return int(match[1])  # "6,900", or "6900.0" as pandas writes a column with gaps
+        return int(match[1])
 
     @field_validator("strategy_cluster", mode="before")
     @classmethod
     def _cluster(cls, value):
-        match = re.fullmatch(r"(?:cluster\s*)?(\d+)(?:\.0+)?", str(value).strip(), re.IGNORECASE) if value else None
+        match = re.fullmatch(rf"(?:cluster\s*)?{_WHOLE}", str(value).strip(), re.IGNORECASE) if value else None
         return int(match[1]) if match else value  # "2", "2.0", or "Cluster 2" as a sheet may say
 
     @property
     def interview_id(self) -> str:
-        """The id of the transcript the row names: by file name, or by a path to it
-        (Windows' "Copy as path" gives ``"C:\\Round 2\\mat27.docx"``, quotes and all)."""
-        return interview_id_for(Path(re.split(r"[\\/]", self.interview.strip().strip('"'))[-1]))
+        """The id of the transcript the row names, by file name or by a path to it."""
+        return interview_id_of(self.interview)
 
 
 def _column_map(header: list[str]) -> tuple[dict[int, str], list[str]]:
@@ -169,11 +169,12 @@ def load_cases(path: Path) -> tuple[dict[str, CaseRecord], list[str]]:
     for name, rows, header in found:
         where = f"{path} (sheet {name!r})" if len(tables) > 1 else str(path)
         mapping, unknown = _column_map(rows[header])
+        columns = {field: rows[header][i].strip() for i, field in mapping.items()}
         problems += [f"{where}: column {column!r} is not a case attribute; ignored" for column in unknown]
         for row_no, row in enumerate(rows[header + 1:], start=header + 2):
             if not any(cell.strip() for cell in row):
                 continue
-            record, row_problems = _record(row, mapping, rows[header])
+            record, row_problems = _record(row, mapping, columns)
             problems += [f"{where}: row {row_no}: {problem}" for problem in row_problems]
             if record is None:
                 continue
@@ -185,7 +186,7 @@ def load_cases(path: Path) -> tuple[dict[str, CaseRecord], list[str]]:
     return records, problems
 
 
-def _record(row: list[str], mapping: dict[int, str], header: list[str]) -> tuple[CaseRecord | None, list[str]]:
+def _record(row: list[str], mapping: dict[int, str], columns: dict[str, str]) -> tuple[CaseRecord | None, list[str]]:
     """The row's record and a problem per bad cell. A bad cell is left empty and the rest
     of the row stands: its name columns are what pseudonymisation replaces, so leaving
     out a row for a mistyped cluster would print the trust's name in quotes."""
@@ -196,7 +197,6 @@ def _record(row: list[str], mapping: dict[int, str], header: list[str]) -> tuple
         flag = values["grew_rapidly"].casefold()
         values["grew_rapidly"] = {"yes": True, "y": True, "true": True, "1": True,
                                   "no": False, "n": False, "false": False, "0": False}.get(flag, flag)
-    columns = {field: header[i].strip() for i, field in mapping.items()}
     problems = []
     try:
         return CaseRecord.model_validate(values), problems

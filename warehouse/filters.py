@@ -13,11 +13,9 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from pathlib import Path
-
 from matcoder.cases import VOCAB, vocab_value
 from matcoder.errors import UsageError
-from matcoder.ingest.reader import interview_id_for
+from matcoder.ingest.reader import interview_id_of
 
 # column -> (SQL type, accepted spellings on the command line)
 COLUMNS = {
@@ -49,6 +47,12 @@ class Condition:
         return f"{column} {'<>' if self.op == '!=' else self.op} ?"
 
 
+def folded_pseudonym(value: str) -> str:
+    """A pseudonym as filters compare it, with SQL's ``lower(replace(pseudonym, ' ', ''))``:
+    ``mat27`` and ``MAT 27`` are one case."""
+    return value.replace(" ", "").lower()
+
+
 def _typed(column: str, raw: str, expr: str) -> object:
     kind = COLUMNS[column][0]
     if column in VOCAB:
@@ -57,9 +61,9 @@ def _typed(column: str, raw: str, expr: str) -> object:
         except ValueError as exc:
             raise UsageError(f"--where {expr}: {column}: {exc}") from None
     if column == "interview_id":
-        return interview_id_for(Path(raw))
+        return interview_id_of(raw)
     if column == "pseudonym":
-        return raw.replace(" ", "").lower()
+        return folded_pseudonym(raw)
     if kind == "INTEGER":
         try:
             value = int(raw.replace(",", ""))

@@ -276,18 +276,16 @@ def update_attributes(con, interview: InterviewRow) -> bool:
 
 
 def interview_ids(con, given: Sequence[str]) -> list[str]:
-    """The interview ids ``given`` names, each as an id or as its transcript's file name
-    (``mat27_teams.vtt`` is ``mat27-teams``); a UsageError names the first one the
+    """The interview ids ``given`` names, each as an id or as its transcript's file name or
+    path (``mat27_teams.vtt`` is ``mat27-teams``, see ``interview_id_of``); a UsageError names the first one the
     warehouse does not hold, which a command would otherwise pass over in silence."""
-    from pathlib import Path
-
     from matcoder.errors import UsageError
-    from matcoder.ingest.reader import interview_id_for
+    from matcoder.ingest.reader import interview_id_of
 
     known = {i for (i,) in con.execute("SELECT interview_id FROM interviews").fetchall()}
     out = []
     for value in given:
-        iid = value if value in known else interview_id_for(Path(value))
+        iid = value if value in known else interview_id_of(value)
         if iid not in known:
             raise UsageError(f"interview {value!r} is not in the warehouse")
         out.append(iid)

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Sequence
 
 from matcoder.errors import UsageError
-from matcoder.warehouse.filters import COLUMNS, Condition, column_for, where_sql
+from matcoder.warehouse.filters import COLUMNS, Condition, column_for, folded_pseudonym, where_sql
 
 QUERIES_DIR = Path(__file__).with_name("queries")
 BASES = {
@@ -107,7 +107,7 @@ def _checked(name: str, value: str, book) -> str:
         number = value.replace(",", "")
         checked, expected = (number if number.isdigit() else None), "a whole number"
     elif name == "case":
-        checked, expected = value.replace(" ", "").casefold(), ""
+        checked, expected = folded_pseudonym(value), ""
     else:
         checked, expected = value, ""
     if checked is None:

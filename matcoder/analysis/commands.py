@@ -47,10 +47,11 @@ def cmd_query(args) -> int:
 
 def _checked_codes(book, codes: list[str]) -> list[str]:
     """``--code`` values as code IDs or family prefixes; a usage error for any other."""
-    for code in codes:
-        if book.code_or_family(code) is None:
+    checked = [book.code_or_family(code) for code in codes]
+    for code, found in zip(codes, checked):
+        if found is None:
             raise UsageError(f"--code {code!r} is neither a code nor a family (see `matcoder codebook ids`)")
-    return [book.code_or_family(code) for code in codes]
+    return checked
 
 
 def cmd_quotes(args) -> int:

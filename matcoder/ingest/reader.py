@@ -23,6 +23,17 @@ def interview_id_for(path: Path) -> str:
     return slug or "interview"
 
 
+def interview_id_of(reference: str) -> str:
+    """The interview id a reference typed by a team names: a transcript's file name, a
+    path to it (POSIX or Windows, quoted as Windows' "Copy as path" gives it), or the id."""
+    return interview_id_for(Path(re.split(r"[\\/]", reference.strip().strip('"'))[-1]))
+
+
+def _skipped(name: str) -> bool:
+    """Hidden files, Word lock files, and a folder's own README: never transcripts."""
+    return name.startswith((".", "~$")) or bool(SKIPPED_NAMES.match(name))
+
+
 def discover(folder: Path) -> tuple[list[Path], list[Path]]:
     """Transcript files in ``folder`` (sorted), and what was not read: other files (the
     case sheet among them; the caller leaves it out of its report) and subfolders that
@@ -30,8 +41,8 @@ def discover(folder: Path) -> tuple[list[Path], list[Path]]:
     there, but named: a team that sorted a round into folders would lose them in silence."""
     transcripts, ignored = [], []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith((".", "~$")) or SKIPPED_NAMES.match(path.name):
-            continue  # hidden files, Word lock files, and the folder's own README
+        if _skipped(path.name):
+            continue
         if path.is_dir():
             if _holds_transcripts(path):
                 ignored.append(path)
@@ -47,7 +58,7 @@ def discover(folder: Path) -> tuple[list[Path], list[Path]]:
 
 def _holds_transcripts(folder: Path) -> bool:
     try:
-        return any(p.suffix.lower() in FORMATS and p.is_file() and not p.name.startswith((".", "~$"))
+        return any(p.suffix.lower() in FORMATS and not _skipped(p.name) and p.is_file()
                    for p in folder.rglob("*") if not any(part.startswith(".") for part in p.relative_to(folder).parts))
     except OSError:  # unreadable: nothing found there
         return False

@@ -64,8 +64,8 @@ def cmd_push(args) -> int:
     unknown = [c for c in args.code if c not in book.ids()]
     if unknown:
         raise UsageError(f"unknown code {unknown[0]!r}: see `matcoder codebook ids`")
-    interviews, where = [], filters.parse(args.where)
-    if args.interview or where:  # an id or a file name; a slip would push nothing in silence
+    interviews, where = [], []
+    if args.interview or args.where:  # an id or a file name; a slip would push nothing in silence
         with connect(Path(args.warehouse), read_only=True) as con:
             interviews, where = interview_ids(con, args.interview), filters.parse(args.where, con)
     opts = PushOptions(project=args.project, strategy=args.strategy, limit=args.limit or None, seed=args.seed,
@@ -180,7 +180,8 @@ def register(sub, parser_class, warehouse_opt) -> None:
                    "unbiased agreement; filter: document order")
     p.add_argument("--limit", type=int, default=200, help="at most this many new tasks (0: all; default 200)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random strategy")
-    p.add_argument("--interview", action="append", default=[], metavar="ID", help="only this interview, by id or file name (repeatable)")
+    p.add_argument("--interview", action="append", default=[], metavar="ID",
+                   help="only this interview, by id or file name (repeatable)")
     p.add_argument("--code", action="append", default=[], metavar="CODE", help="only excerpts coded CODE (repeatable)")
     p.add_argument("--where", action="append", default=[], metavar="ATTR=VALUE",
                    help="case attribute filter, e.g. cluster=1 or schools>=10 (repeatable)")
