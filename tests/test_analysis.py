@@ -372,10 +372,15 @@ def test_an_interview_is_named_by_id_or_file_name_and_one_not_held_is_a_usage_er
         assert "interview 'mat72.docx' is not in the warehouse" in capsys.readouterr().err
     assert main(["privacy", "check", "--interview", "mat72", "--warehouse", str(wh)]) == 2  # not "0 candidates"
     assert "interview 'mat72' is not in the warehouse" in capsys.readouterr().err
-    main(["privacy", "check", "--interview", "mat27_teams_recording.vtt", "--warehouse", str(wh), "--format", "json"])
-    assert capsys.readouterr().out.strip().startswith("[")
     copy = tmp_path / "w.duckdb"
     shutil.copy(wh, copy)
+    con = duckdb.connect(str(copy))  # a name the pseudonymiser does not know, in one answer (same length)
+    con.execute("UPDATE excerpts SET text = 'Ask Quenby Marchbank. ' || substr(text, 23) WHERE excerpt_id = "
+                "(SELECT min(excerpt_id) FROM excerpts WHERE interview_id = 'mat27-teams-recording')")
+    con.close()
+    assert main(["privacy", "check", "--interview", "mat27_teams_recording.vtt", "--warehouse", str(copy),
+                 "--format", "json"]) == 1  # the file name reads as its interview: the name is found
+    assert any("Quenby" in f["candidate"] for f in json.loads(capsys.readouterr().out))
     assert main(["warehouse", "remove", "mat27_teams_recording.vtt", "--warehouse", str(copy)]) == 0
     assert capsys.readouterr().out.startswith("removed mat27-teams-recording: ")
     assert sql(copy, "SELECT count(*) FROM interviews WHERE interview_id = 'mat27-teams-recording'") == [(0,)]
