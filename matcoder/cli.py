@@ -446,7 +446,15 @@ def main(argv: list[str] | None = None) -> int:
         from matcoder.models.embedding.precision import wanted_precision
 
         wanted_precision()  # a bad MATCODER_PRECISION is named before any work starts
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # here, so a reader that has gone is met inside this try
+        return code
+    except BrokenPipeError:
+        # The reader stopped reading (`matcoder query ... | head`): not an error of
+        # ours. Point stdout at /dev/null so the flush at exit does not fail again,
+        # and exit as a command killed by SIGPIPE does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except MatcoderError as exc:
         print(f"matcoder: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -36,6 +36,17 @@ def test_run_imports_the_embedding_stack_offline_and_without_progress_bars():
     assert out.stdout.split() == ["True", "False"]
 
 
+def test_a_reader_that_stops_reading_is_not_an_internal_error():
+    # `matcoder codebook ids | head -3`: the pipe is closed before the command writes
+    # (it is closed at once, while Python is still importing), so every write fails
+    proc = subprocess.Popen(MATCODER + ["codebook", "ids"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait() == 141, err
+    assert err == ""
+
+
 def test_usage_errors_exit_2_with_one_line(capsys):
     assert main(["run", "--no-such-option"]) == 2
     err = capsys.readouterr().err
