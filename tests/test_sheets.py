@@ -72,6 +72,14 @@ def test_an_excel_names_list_is_read(tmp_path: Path):
     assert [(r.name, r.role) for r in read_names_file(path)] == [("Dr Amina Okafor", "name"), ("Fenmoor", "name")]
 
 
+@pytest.mark.parametrize("header", ["Names,Role", "Full name,Type", "name", ",\nNAME,category"])
+def test_the_names_list_header_is_read_as_a_header_as_a_team_writes_it(tmp_path: Path, header: str):
+    # before, only a first cell "name" was: "Names,Role" refused the whole list (role 'Role')
+    path = tmp_path / "names.csv"
+    path.write_text(f"{header}\nOrchard Hill,MAT\nNames,\n", encoding="utf-8")
+    assert [(r.name, r.role) for r in read_names_file(path)] == [("Orchard Hill", "MAT"), ("Names", "name")]
+
+
 @pytest.mark.parametrize("name, message", [("cases.xls", "an old Excel workbook: save it as .xlsx or .csv"),
                                            ("cases.ods", "a LibreOffice sheet: save it as .xlsx or .csv"),
                                            ("cases.xlsx", "not a readable .xlsx workbook")])

@@ -29,14 +29,28 @@ def case_name_rows(cases: Mapping[str, CaseRecord]) -> list[NameRow]:
             for name, role in case.names()]
 
 
+# A first row of column names, as a team heads its list: "name,role", "Names,Type".
+_HEADER_NAMES = {"name", "names", "full name", "full names"}
+_HEADER_ROLES = {"role", "roles", "type", "kind", "category"}
+
+
+def _is_header(row: list[str]) -> bool:
+    role = row[1].strip().casefold() if len(row) > 1 else ""
+    return row[0].strip().casefold() in _HEADER_NAMES or role in _HEADER_ROLES
+
+
 def read_names_file(path: Path) -> list[NameRow]:
     """A project-wide list: ``name,role`` per line (header optional), CSV or .xlsx.
     Several names in one cell, separated by ``;`` or on lines of their own (Alt+Enter
     in Excel), are separate names, as in the case sheet: joined, none would be found."""
-    rows = []
+    rows, first = [], True
     for line_no, row in enumerate(read_rows(path, "names file"), start=1):
-        if not row or not row[0].strip() or (line_no == 1 and row[0].strip().casefold() == "name"):
+        if not row or not row[0].strip():
             continue
+        if first:
+            first = False
+            if _is_header(row):
+                continue
         role = row[1].strip() if len(row) > 1 and row[1].strip() else "name"
         match = next((r for r in ROLES if r.casefold() == role.casefold()), None)
         if match is None:
