@@ -7,6 +7,7 @@ its own transaction; new interviews go in batches, each batch one transaction.
 """
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import uuid
@@ -62,6 +63,7 @@ class FileOutcome:
     interview_id: str | None = None
     problem: str | None = None
     roles_note: str | None = None  # the roles guessed from talk, for the progress line
+    names_in_file_name: list[str] = field(default_factory=list)  # roles, as "[CEO]"
     excerpts: int = 0
     codings: int = 0
     new: bool = False  # not in the warehouse when the run read it
@@ -123,7 +125,8 @@ def _ingest_one(path: Path, config: RunConfig, plan: Plan, staging: Staging, con
     except InputFileError as exc:
         return FileOutcome(path.name, "rejected", problem=exc.problem)
     staging.put_transcript(transcript)
-    outcome = FileOutcome(path.name, "loaded", interview_id=transcript.interview_id)
+    outcome = FileOutcome(path.name, "loaded", interview_id=transcript.interview_id,
+                          names_in_file_name=_names_in_file_name(path, transcript, con))
     guessed = guessed_roles(transcript.turns, roles)
     if guessed:
         outcome.roles_note = "roles from talk: " + "; ".join(
@@ -138,6 +141,18 @@ def _ingest_one(path: Path, config: RunConfig, plan: Plan, staging: Staging, con
             e.excerpt_id for e in segment_transcript(transcript)}
         outcome.outcome = "unchanged" if same_cut else "recoded"
     return outcome
+
+
+def _speakers(transcript) -> list[tuple[str, str]]:
+    return sorted({(t.speaker, t.role) for t in transcript.turns})
+
+
+def _names_in_file_name(path: Path, transcript, con) -> list[str]:
+    """The roles of the names pseudonymisation replaces that the file name holds
+    ("Jane Smith MAT27.docx"): the interview id is made from the file name, and ids are
+    not pseudonymised (they show in query, search and audit output and in Label Studio)."""
+    names = Pseudonymiser(interview_names(con, transcript.interview_id, _speakers(transcript)))
+    return sorted({f"[{r.role}]" for r in names(re.sub(r"[\W_]+", " ", path.stem)).replacements})
 
 
 @task(name="ingest", **TASK)
@@ -201,8 +216,8 @@ def _pseudonymisers(interview_ids: list[str], config: RunConfig, staging: Stagin
     stored by ``prepare``), so that the embedding reads "[MAT]" where the CEO said the
     trust's name: a name should not move an answer's codes."""
     with connect(Path(config.warehouse)) as con:
-        return {iid: Pseudonymiser(interview_names(
-            con, iid, sorted({(t.speaker, t.role) for t in staging.transcript(iid).turns}))) for iid in interview_ids}
+        return {iid: Pseudonymiser(interview_names(con, iid, _speakers(staging.transcript(iid))))
+                for iid in interview_ids}
 
 
 def _load_one(con, outcome: FileOutcome, plan: Plan, staging: Staging) -> None:
@@ -295,6 +310,9 @@ def finish(outcomes: list[FileOutcome], config: RunConfig, plan: Plan, ignored: 
             "rejected": [{"file": o.source_file, "problem": o.problem} for o in outcomes if o.outcome == "rejected"],
             "ignored_files": ignored,
             "folders_not_read": folders,
+            "names_in_file_names": [{"file": o.source_file, "interview_id": o.interview_id,
+                                     "names": o.names_in_file_name} for o in outcomes
+                                    if o.names_in_file_name and o.outcome != "rejected"],
             "case_sheet_warnings": plan.warnings,
             "without_case_row": sorted(o.source_file for o in outcomes
                                        if o.interview_id and o.interview_id not in plan.cases and config.cases),

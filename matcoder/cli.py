@@ -57,6 +57,11 @@ def _summary_text(s: dict) -> str:
         lines.append(f"ignored (not a transcript type): {name}")
     for name in s["folders_not_read"]:
         lines.append(f"not read (a subfolder holding transcripts; only the folder's own files are read): {name}/")
+    for f in s["names_in_file_names"]:
+        lines.append(f"a name in the file name ({', '.join(f['names'])}): {f['file']}: the interview id "
+                     f"{f['interview_id']!r} made from it is not pseudonymised and shows in query, search and "
+                     "audit output and in Label Studio; rename the file and run again, then "
+                     f"`matcoder warehouse remove {f['interview_id']}`")
     for check, n in s["check_failures"].items():
         lines.append(f"DATA CHECK FAILED: {check}: {n} row(s)")
     return "\n".join(lines)

@@ -162,6 +162,24 @@ def test_an_excel_case_sheet_in_the_folder_is_read_and_its_names_kept_for_pseudo
         ("alpha", "Fenmoor Learning", "MAT", "case sheet")]
 
 
+def test_a_name_in_a_transcript_file_name_is_named_since_the_interview_id_carries_it(capsys, round_dir: Path,
+                                                                                      warehouse: Path):
+    """Interview ids are made from file names and are not pseudonymised: a file named
+    after the CEO (a speaker) or the trust (a case-sheet name) is named in the summary."""
+    (round_dir / "alpha.txt").rename(round_dir / "Fenmoor alpha.txt")
+    (round_dir / "beta.vtt").rename(round_dir / "beta_Sam Reyes.vtt")  # Sam Reyes answers in it
+    (round_dir / "cases.csv").write_text("interview,pseudonym,trust\nFenmoor alpha.txt,MAT 90,Fenmoor Learning\n"
+                                         "gamma.srt,MAT 92,Reyes Academies\n", encoding="utf-8")
+    code, summary, _ = run(capsys, round_dir, warehouse)
+    assert code == 0
+    assert sorted(summary["names_in_file_names"], key=lambda f: f["file"]) == [
+        {"file": "Fenmoor alpha.txt", "interview_id": "fenmoor-alpha", "names": ["[MAT]"]},
+        {"file": "beta_Sam Reyes.vtt", "interview_id": "beta-sam-reyes", "names": ["[CEO]"]}]
+    assert main(["run", str(round_dir), "--warehouse", str(warehouse)]) == 0  # as the team reads it
+    assert "a name in the file name ([CEO]): beta_Sam Reyes.vtt: the interview id 'beta-sam-reyes' made from it " \
+           "is not pseudonymised" in capsys.readouterr().out
+
+
 def test_a_codebook_change_recodes_without_reloading_transcripts(capsys, round_dir: Path, warehouse: Path,
                                                                 tmp_path: Path):
     run(capsys, round_dir, warehouse)
