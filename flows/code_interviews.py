@@ -7,7 +7,6 @@ its own transaction; new interviews go in batches, each batch one transaction.
 """
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 import uuid
@@ -34,7 +33,7 @@ from matcoder.warehouse.checks import run_checks
 from matcoder.warehouse.connect import TimeSharedWriter, connect
 from matcoder.warehouse.fts import build_index
 from matcoder.privacy.names import case_name_rows, read_names_file, replace_names
-from matcoder.privacy.pseudonymise import Pseudonymiser, interview_names
+from matcoder.privacy.pseudonymise import Pseudonymiser, interview_names, names_in_reference
 from matcoder.warehouse.lock import run_lock
 from matcoder.warehouse.migrate import migrate
 from matcoder.warehouse.summary import warehouse_summary
@@ -152,7 +151,7 @@ def _names_in_file_name(path: Path, transcript, con) -> list[str]:
     ("Jane Smith MAT27.docx"): the interview id is made from the file name, and ids are
     not pseudonymised (they show in query, search and audit output and in Label Studio)."""
     names = Pseudonymiser(interview_names(con, transcript.interview_id, _speakers(transcript)))
-    return sorted({f"[{r.role}]" for r in names(re.sub(r"[\W_]+", " ", path.stem)).replacements})
+    return sorted({f"[{r.role}]" for r in names_in_reference(names, path.stem)})
 
 
 @task(name="ingest", **TASK)

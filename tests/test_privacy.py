@@ -188,3 +188,18 @@ def test_planted_names_never_leave_and_the_second_net_finds_the_missed_one(tmp_p
     (folder / "names.csv").write_text("name,role\nThistlecombe Infants,school\n", encoding="utf-8")
     assert main(["run", str(folder), "--warehouse", str(wh), "--coder", "rules.v1", "--quiet"]) == 0
     assert main(["privacy", "check", "--warehouse", str(wh)]) == 0
+
+
+def test_a_known_name_an_interview_id_holds_is_listed_by_the_check(tmp_path: Path, capsys, round_dir: Path):
+    """The id is made from the file name and shown as it is, never pseudonymised."""
+    import json
+
+    (round_dir / "beta.vtt").rename(round_dir / "beta_Sam Reyes.vtt")  # Sam Reyes answers in it
+    wh = tmp_path / "w.duckdb"
+    assert main(["run", str(round_dir), "--warehouse", str(wh), "--coder", "rules.v1", "--quiet"]) == 0
+    capsys.readouterr()
+    main(["privacy", "check", "--warehouse", str(wh), "--format", "json"])
+    found = [f for f in json.loads(capsys.readouterr().out) if f["in"] == "interview id"]
+    assert [(f["interview_id"], f["candidate"]) for f in found] == [("beta-sam-reyes", "sam reyes")]
+    assert main(["privacy", "check", "--interview", "beta_Sam Reyes.vtt", "--warehouse", str(wh)]) == 1
+    assert "the interview id beta-sam-reyes (made from the file name: rename the file)" in capsys.readouterr().out

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from matcoder.privacy.pseudonymise import ALLOW_FILE, SENTENCE_START, WarehouseNames, allowed_words, vocabulary
+from matcoder.privacy.pseudonymise import (ALLOW_FILE, SENTENCE_START, WarehouseNames, allowed_words,
+                                          names_in_reference, vocabulary)
 
 _WORD = r"[A-Z][a-zA-Z'’-]*[a-zA-Z]"
 _SEQUENCE = re.compile(rf"{_WORD}(?:\s+(?:of\s+|the\s+|de\s+|van\s+)?{_WORD})*")
@@ -63,13 +64,20 @@ def candidates(text: str, allowed: frozenset[str], width: int = 40) -> list[Cand
 
 
 def check_warehouse(con, interview: str | None = None, allowed: frozenset[str] | None = None) -> list[dict]:
-    """Candidates in every interviewee excerpt and question, after pseudonymisation."""
+    """Candidates in every interviewee excerpt and question, after pseudonymisation;
+    and the known names an interview id holds (it is made from the file name and shown
+    as it is), which are not candidates but certain."""
     allowed = allowed if allowed is not None else allow_list()
-    sql = "SELECT interview_id, excerpt_id, text, question FROM excerpts"
-    rows = con.execute(sql + (" WHERE interview_id = ?" if interview else "") + " ORDER BY interview_id, turn, start",
-                       [interview] if interview else []).fetchall()
-    found: list[dict] = []
+    scope = " WHERE interview_id = ?" if interview else ""
     names = WarehouseNames(con)
+    found: list[dict] = [
+        {"interview_id": iid, "excerpt_id": None, "in": "interview id", "candidate": r.original,
+         "context": f"the interview id {iid} (made from the file name: rename the file)"}
+        for (iid,) in con.execute(f"SELECT interview_id FROM interviews{scope} ORDER BY 1",
+                                  [interview] if interview else []).fetchall()
+        for r in names_in_reference(names(iid), iid)]
+    sql = "SELECT interview_id, excerpt_id, text, question FROM excerpts"
+    rows = con.execute(sql + scope + " ORDER BY interview_id, turn, start", [interview] if interview else []).fetchall()
     seen_questions: set[tuple[str, str]] = set()
     for iid, excerpt_id, text, question in rows:
         parts = [("excerpt", text)]

@@ -205,6 +205,13 @@ class Pseudonymiser:
         return self(text).text
 
 
+def names_in_reference(names: Pseudonymiser, reference: str) -> tuple[Replacement, ...]:
+    """The names ``names`` replaces in a file name or interview id read as words
+    ("Jane_Smith MAT27", "jane-smith-mat27" as "jane smith mat27"). Interview ids are
+    made from file names and are never pseudonymised: a name in one travels with it."""
+    return names(re.sub(r"[\W_]+", " ", reference)).replacements
+
+
 # what meeting software puts in brackets after a display name that is not a name: pronouns
 # ("Dana Whitlock (she/her)") and the platform's markers ("(Guest)", "(External)")
 _PRONOUN = r"(?:she|her|hers|he|him|his|they|them|theirs?|ze|zir|xe|xem|any|all)"
