@@ -49,7 +49,7 @@ def read_coded(path: Path, book: Codebook, notes: list[str] | None = None) -> di
     codebook does not have (the coding frame's optional ``model.*``, ``context.*``) and
     weights on codes of an unweighted family are set aside, not scored or trained on;
     ``notes`` (when given) gets one line saying how many."""
-    lines = read_records(path, CodedLine, lambda line: coding_problem(line, book))
+    lines = read_records(path, CodedLine, lambda line: coding_problem(_as_codebook_writes(line, book), book))
     other: Counter[str] = Counter()
     unweighted = 0
     for line in lines.values():
@@ -69,6 +69,18 @@ def read_coded(path: Path, book: Codebook, notes: list[str] | None = None) -> di
     if notes is not None and unweighted:
         notes.append(f"{path}: {unweighted} weight(s) on codes of unweighted families set aside")
     return lines
+
+
+def _as_codebook_writes(line: CodedLine, book: Codebook) -> CodedLine:
+    """``line`` with each code of a codebook family in the codebook's own case
+    (``Area.Governance`` as ``area.governance``), as ``--code`` reads codes: another
+    tool's export in capitals must not be set aside as a family the codebook lacks,
+    nor a misspelt code of a known family pass as one (it is then refused by name)."""
+    for c in line.codes:
+        family, dot, _ = c.code.strip().partition(".")
+        if dot and family.casefold() in book.families:
+            c.code = c.code.strip().casefold()
+    return line
 
 
 def coding_problem(line: CodedLine, book: Codebook) -> str | None:

@@ -186,6 +186,26 @@ def test_codes_of_families_the_codebook_lacks_and_weights_on_unweighted_codes_ar
     assert [it.positives for it in items] == [{"ceo.outward_facing": None}, {"area.shared_services": 3}]
 
 
+def test_code_ids_in_another_case_are_the_codebook_s_codes_and_a_misspelt_one_is_refused(tmp_path: Path, capsys):
+    # an export from another tool may write code IDs in capitals; before, "Area.Shared_Services"
+    # was set aside as a family the codebook lacks ("Area") and the excerpt scored as without it
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "1", "text": "All HR and payroll run from the centre.",
+                                "codes": [{"code": "area.shared_services", "weight": 3}]}) + "\n", encoding="utf-8")
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text(json.dumps({"id": "1", "codes": [{"code": " Area.Shared_Services", "weight": 3}]}) + "\n",
+                    encoding="utf-8")
+    assert main(["evaluate", "--gold", str(gold), "--predictions", str(pred), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert "set aside" not in captured.err
+    report = json.loads(captured.out)
+    assert {f["family"]: f["micro_f1"] for f in report["families"]}["area"] == 1.0
+    assert report["weights"]["exact"] == 1.0
+    pred.write_text(json.dumps({"id": "1", "codes": [{"code": "AREA.Shared_Service"}]}) + "\n", encoding="utf-8")
+    assert main(["evaluate", "--gold", str(gold), "--predictions", str(pred)]) == 1
+    assert "line 1: unknown code 'area.shared_service'" in capsys.readouterr().err
+
+
 def test_held_out_sets_share_no_text_with_training_material_and_use_only_codebook_codes():
     book = default_codebook()
     eval_dir = Path(__file__).resolve().parent.parent / "models" / "eval"
