@@ -76,8 +76,17 @@ def test_an_excel_names_list_is_read(tmp_path: Path):
 def test_the_names_list_header_is_read_as_a_header_as_a_team_writes_it(tmp_path: Path, header: str):
     # before, only a first cell "name" was: "Names,Role" refused the whole list (role 'Role')
     path = tmp_path / "names.csv"
-    path.write_text(f"{header}\nOrchard Hill,MAT\nNames,\n", encoding="utf-8")
-    assert [(r.name, r.role) for r in read_names_file(path)] == [("Orchard Hill", "MAT"), ("Names", "name")]
+    path.write_text(f"{header}\nOrchard Hill,MAT\nPriya Sandhu\n", encoding="utf-8")
+    assert [(r.name, r.role) for r in read_names_file(path)] == [("Orchard Hill", "MAT"), ("Priya Sandhu", "name")]
+
+
+def test_a_title_above_the_names_list_header_is_read_as_a_name_and_drops_nothing(tmp_path: Path):
+    # a header below a title was refused (role 'Role'); the title is kept as a name rather
+    # than dropped with whatever stands above the header, which may be a real name
+    path = workbook(tmp_path / "names.xlsx", [["Names to replace, round 3"], [None], ["Names", "Role"],
+                                              ["Orchard Hill", "MAT"]])
+    assert [(r.name, r.role) for r in read_names_file(path)] == [("Names to replace, round 3", "name"),
+                                                                 ("Orchard Hill", "MAT")]
 
 
 @pytest.mark.parametrize("name, message", [("cases.xls", "an old Excel workbook: save it as .xlsx or .csv"),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from matcoder.cases import CaseRecord
+from matcoder.cases import HEADER_ROWS, CaseRecord
 from matcoder.errors import InputFileError
 from matcoder.privacy.pseudonymise import ROLES as PSEUDONYM_ROLES
 from matcoder.sheets import read_rows
@@ -29,7 +29,7 @@ def case_name_rows(cases: Mapping[str, CaseRecord]) -> list[NameRow]:
             for name, role in case.names()]
 
 
-# A first row of column names, as a team heads its list: "name,role", "Names,Type".
+# A row of column names, as a team heads its list: "name,role", "Names,Type".
 _HEADER_NAMES = {"name", "names", "full name", "full names"}
 _HEADER_ROLES = {"role", "roles", "type", "kind", "category"}
 
@@ -43,14 +43,12 @@ def read_names_file(path: Path) -> list[NameRow]:
     """A project-wide list: ``name,role`` per line (header optional), CSV or .xlsx.
     Several names in one cell, separated by ``;`` or on lines of their own (Alt+Enter
     in Excel), are separate names, as in the case sheet: joined, none would be found."""
-    rows, first = [], True
+    rows = []
     for line_no, row in enumerate(read_rows(path, "names file"), start=1):
-        if not row or not row[0].strip():
+        # the header may stand below a title, as on a case sheet; a title is read as a
+        # name (harmless: it is replaced where said), so no real name above it is dropped
+        if not row or not row[0].strip() or (line_no <= HEADER_ROWS and _is_header(row)):
             continue
-        if first:
-            first = False
-            if _is_header(row):
-                continue
         role = row[1].strip() if len(row) > 1 and row[1].strip() else "name"
         match = next((r for r in ROLES if r.casefold() == role.casefold()), None)
         if match is None:
