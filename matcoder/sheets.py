@@ -27,18 +27,12 @@ SUFFIXES = (".csv", *EXCEL, *UNREADABLE)
 def find_sheet(folder: Path, stem: str) -> Path | None:
     """The folder's sheet called ``stem`` (``cases``), whatever the case of its name
     (``Cases.CSV``, as Windows and Excel may save it) or its suffix among ``SUFFIXES``
-    (CSV first), which ``read_rows`` then reads or refuses by name; None when there is none."""
+    (CSV first), which ``read_tables`` then reads or refuses by name; None when there is none."""
     try:
         entries = {p.name.casefold(): p for p in sorted(folder.iterdir()) if p.is_file()}
     except OSError:
         return None
     return next((entries[n] for n in (f"{stem}{s}" for s in SUFFIXES) if n in entries), None)
-
-
-def read_rows(path: Path, what: str) -> list[list[str]]:
-    """Every row of ``path`` (``what`` names it in messages: "case sheet"): a CSV file
-    or the first worksheet of an .xlsx workbook (see ``read_tables``)."""
-    return read_tables(path, what)[0][1]
 
 
 def read_tables(path: Path, what: str) -> list[tuple[str | None, list[list[str]]]]:

@@ -5,12 +5,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from matcoder.cases import CaseRecord, load_cases
 from matcoder.errors import InputFileError
 from matcoder.privacy.names import read_names_file
-from matcoder.sheets import find_sheet, read_rows
+from matcoder.sheets import find_sheet, read_tables
 
 
 def workbook(path: Path, rows: list[list]) -> Path:
@@ -36,8 +36,9 @@ def test_an_excel_case_sheet_reads_like_its_csv(tmp_path: Path):
     csv.write_text(",".join(header) + "\nalpha.txt,MAT 27,12,mixed,yes,2,Fenmoor Trust\n\n"
                    "beta,MAT 28,4,Predominantly primary,no,1,\n", encoding="utf-8")
     # cells read as Excel's own CSV would write them: 12 not 12.0, a tick as yes/no, blanks empty
-    assert read_rows(xlsx, "case sheet")[1:] == [["alpha.txt", "MAT 27", "12", "mixed", "yes", "2", "Fenmoor Trust"],
-                                                 [""] * 7, ["beta", "MAT 28", "4", "Predominantly primary", "no", "1", ""]]
+    [(_, rows)] = read_tables(xlsx, "case sheet")
+    assert rows[1:] == [["alpha.txt", "MAT 27", "12", "mixed", "yes", "2", "Fenmoor Trust"],
+                        [""] * 7, ["beta", "MAT 28", "4", "Predominantly primary", "no", "1", ""]]
     from_excel, problems = load_cases(xlsx)
     assert problems == [] and from_excel == load_cases(csv)[0]
     assert from_excel["alpha"].n_schools == 12 and from_excel["alpha"].grew_rapidly is True
@@ -63,8 +64,8 @@ def test_a_csv_saved_with_semicolons_or_tabs_reads_the_same(tmp_path: Path, deli
     path = tmp_path / "cases.csv"
     path.write_text(delimiter.join(["interview", "pseudonym", "school_names"]) + "\n"
                     + delimiter.join(["alpha", "MAT 27", '"Ash Primary; Elm Academy"']) + "\n", encoding="utf-8")
-    assert read_rows(path, "case sheet") == [["interview", "pseudonym", "school_names"],
-                                             ["alpha", "MAT 27", "Ash Primary; Elm Academy"]]
+    assert read_tables(path, "case sheet") == [(None, [["interview", "pseudonym", "school_names"],
+                                                       ["alpha", "MAT 27", "Ash Primary; Elm Academy"]])]
 
 
 def test_an_excel_names_list_is_read(tmp_path: Path):
@@ -89,6 +90,24 @@ def test_a_title_above_the_names_list_header_is_read_as_a_name_and_drops_nothing
                                                                  ("Orchard Hill", "MAT")]
 
 
+def test_every_worksheet_of_a_names_workbook_is_read_a_sheet_named_for_a_role_giving_it(tmp_path: Path):
+    # before, only the first worksheet was read: the schools kept on a second sheet stayed in the text
+    path = workbook(tmp_path / "names.xlsx", [["Name"], ["Dana Whitlock"]])
+    book = load_workbook(path)
+    for title, rows in (("Schools", [["Name", "Role"], ["Ashgrove Primary", None], ["Fenmoor", "place"]]),
+                        ("Lists", [["MAT"], ["school"], ["Place"]])):  # a drop-down's roles: no names
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    assert [(r.name, r.role) for r in read_names_file(path)] == [
+        ("Dana Whitlock", "name"), ("Ashgrove Primary", "school"), ("Fenmoor", "place")]
+    book["Lists"].append(["Elm Academy", "academy"])
+    book.save(path)
+    with pytest.raises(InputFileError, match=r"sheet 'Lists', row 4: role 'academy' is not one of"):
+        read_names_file(path)
+
+
 @pytest.mark.parametrize("name, message", [("cases.xls", "an old Excel workbook: save it as .xlsx or .csv"),
                                            ("cases.ods", "a LibreOffice sheet: save it as .xlsx or .csv"),
                                            ("cases.xlsx", "not a readable .xlsx workbook")])
@@ -108,7 +127,7 @@ def test_a_sheet_is_found_in_the_folder_whatever_the_case_of_its_name(tmp_path: 
     assert find_sheet(tmp_path, "cases") == tmp_path / "CASES.csv"  # CSV first, as before
     (tmp_path / "names.numbers").write_bytes(b"")
     with pytest.raises(InputFileError, match="a Numbers sheet: save it as .xlsx or .csv"):
-        read_rows(find_sheet(tmp_path, "names"), "names list")
+        read_tables(find_sheet(tmp_path, "names"), "names list")
     assert find_sheet(tmp_path / "absent", "cases") is None
 
 

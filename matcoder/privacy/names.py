@@ -11,7 +11,7 @@ from typing import Mapping
 from matcoder.cases import HEADER_ROWS, CaseRecord
 from matcoder.errors import InputFileError
 from matcoder.privacy.pseudonymise import ROLES as PSEUDONYM_ROLES
-from matcoder.sheets import read_rows
+from matcoder.sheets import read_tables
 
 ROLES = tuple(r for r in PSEUDONYM_ROLES if r not in ("CEO", "Interviewer"))  # speakers come from the transcript
 
@@ -39,22 +39,42 @@ def _is_header(row: list[str]) -> bool:
     return row[0].strip().casefold() in _HEADER_NAMES or role in _HEADER_ROLES
 
 
+# Role words, singular and plural, and the role each stands for: a worksheet so named gives
+# that role to its rows that name none ("Schools"); a cell holding one is no name.
+_ROLE_WORDS = {**{r.casefold(): r for r in ROLES}, **{r.casefold() + "s": r for r in ROLES},
+               "people": "name", "staff": "name", "trust": "MAT", "trusts": "MAT", "counties": "county",
+               "organization": "organisation", "organizations": "organisation"}
+
+
+def _sheet_role(sheet: str | None) -> str:
+    return _ROLE_WORDS.get((sheet or "").strip().casefold(), "name")
+
+
 def read_names_file(path: Path) -> list[NameRow]:
-    """A project-wide list: ``name,role`` per line (header optional), CSV or .xlsx.
-    Several names in one cell, separated by ``;`` or on lines of their own (Alt+Enter
-    in Excel), are separate names, as in the case sheet: joined, none would be found."""
+    """A project-wide list: ``name,role`` per line (header optional), CSV or .xlsx, every
+    worksheet of a workbook read (a team may keep people and schools apart; a sheet left
+    unread would leave its names in the text), a row without a role taking its sheet's
+    (``_sheet_role``). Several names in one cell, separated by ``;`` or on lines of their
+    own (Alt+Enter in Excel), are separate names, as in the case sheet: joined, none
+    would be found."""
     rows = []
-    for line_no, row in enumerate(read_rows(path, "names file"), start=1):
-        # the header may stand below a title, as on a case sheet; a title is read as a
-        # name (harmless: it is replaced where said), so no real name above it is dropped
-        if not row or not row[0].strip() or (line_no <= HEADER_ROWS and _is_header(row)):
-            continue
-        role = row[1].strip() if len(row) > 1 and row[1].strip() else "name"
-        match = next((r for r in ROLES if r.casefold() == role.casefold()), None)
-        if match is None:
-            raise InputFileError(path, f"line {line_no}: role {role!r} is not one of {', '.join(ROLES)}")
-        rows += [NameRow(None, " ".join(name.split()), match, path.name)
-                 for name in re.split(r"[;\n]", row[0]) if name.strip()]
+    for sheet, table in read_tables(path, "names file"):
+        default = _sheet_role(sheet)
+        for line_no, row in enumerate(table, start=1):
+            # the header may stand below a title, as on a case sheet; a title is read as a
+            # name (harmless: it is replaced where said), so no real name above it is dropped
+            if not row or not row[0].strip() or (line_no <= HEADER_ROWS and _is_header(row)):
+                continue
+            role = row[1].strip() if len(row) > 1 and row[1].strip() else default
+            match = next((r for r in ROLES if r.casefold() == role.casefold()), None)
+            if match is None:
+                where = f"sheet {sheet!r}, row" if sheet is not None else "line"
+                raise InputFileError(path, f"{where} {line_no}: role {role!r} is not one of {', '.join(ROLES)}")
+            # a role is no name: a sheet listing the roles (for a drop-down in the role
+            # column) must not turn every "school" in the talk into "[name]"
+            names = [" ".join(name.split()) for name in re.split(r"[;\n]", row[0])]
+            rows += [NameRow(None, name, match, path.name) for name in names
+                     if name and name.casefold() not in _ROLE_WORDS]
     return rows
 
 
