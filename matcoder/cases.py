@@ -73,6 +73,20 @@ def vocab_value(field: str, value) -> str:
     raise ValueError(f"{value!r} is not one of: {', '.join(sorted(set(table.values())))}")
 
 
+# what a team writes in a name cell that holds no name; taken as a name, "none" or "-"
+# would be replaced wherever the talk says it
+_NO_NAME = {"n/a", "n.a.", "n.a", "na", "none", "nil", "null", "no", "nothing", "tbc", "tba", "tbd", "unknown",
+            "not known", "not applicable"}
+
+
+def split_names(cell: str | None) -> list[str]:
+    """The names in one name cell: separated by ``;`` or line breaks (Alt+Enter in
+    Excel), spaces folded; a placeholder ("n/a", "none", "TBC") or a part with fewer than
+    two letters ("-", "?", "x") is none."""
+    names = (" ".join(part.split()) for part in re.split(r"[;\n]", cell or ""))
+    return [name for name in names if sum(c.isalpha() for c in name) >= 2 and name.casefold() not in _NO_NAME]
+
+
 class CaseRecord(BaseModel):
     """Attributes of one case (trust). Every attribute may be missing (null)."""
 
@@ -95,12 +109,7 @@ class CaseRecord(BaseModel):
 
     def names(self) -> list[tuple[str, str]]:
         """(name, bracketed role) pairs for pseudonymisation."""
-        out = []
-        for column, role in NAME_ROLES.items():
-            for name in re.split(r"[;\n]", getattr(self, column) or ""):
-                if name.strip():
-                    out.append((" ".join(name.split()), role))
-        return out
+        return [(name, role) for column, role in NAME_ROLES.items() for name in split_names(getattr(self, column))]
 
     @field_validator("phase", "school_type", "geography", "performance", mode="before")
     @classmethod

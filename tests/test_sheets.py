@@ -108,6 +108,21 @@ def test_every_worksheet_of_a_names_workbook_is_read_a_sheet_named_for_a_role_gi
         read_names_file(path)
 
 
+def test_placeholders_in_name_cells_are_no_names(tmp_path: Path):
+    # before, "none" and "-" were names: every "None" and dash in the talk became "[place]"
+    sheet = tmp_path / "cases.csv"
+    sheet.write_text("interview,pseudonym,trust,school_names,people,places\n"
+                     "alpha.txt,MAT 27,None; Fenmoor Trust,TBC,n/a,-\n", encoding="utf-8")
+    names = tmp_path / "names.csv"
+    names.write_text("name,role\nN/A,place\n?,name\nUnknown,school\nTom Ng,name\n", encoding="utf-8")
+    found = load_cases(sheet)[0]["alpha"].names() + [(r.name, r.role) for r in read_names_file(names)]
+    assert found == [("Fenmoor Trust", "MAT"), ("Tom Ng", "name")]
+    from matcoder.privacy.pseudonymise import Pseudonymiser
+
+    assert Pseudonymiser(found).text("None of it - not a bit - came from Tom Ng or Fenmoor Trust.") == \
+        "None of it - not a bit - came from [name] or [MAT]."
+
+
 @pytest.mark.parametrize("name, message", [("cases.xls", "an old Excel workbook: save it as .xlsx or .csv"),
                                            ("cases.ods", "a LibreOffice sheet: save it as .xlsx or .csv"),
                                            ("cases.xlsx", "not a readable .xlsx workbook")])

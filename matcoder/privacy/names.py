@@ -3,12 +3,11 @@ and a project-wide names file (CSV ``name,role``; role one of MAT, school, name,
 county, organisation), stored in the warehouse's private ``case_names`` table."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from matcoder.cases import HEADER_ROWS, CaseRecord
+from matcoder.cases import HEADER_ROWS, CaseRecord, split_names
 from matcoder.errors import InputFileError
 from matcoder.privacy.pseudonymise import ROLES as PSEUDONYM_ROLES
 from matcoder.sheets import read_tables
@@ -72,9 +71,8 @@ def read_names_file(path: Path) -> list[NameRow]:
                 raise InputFileError(path, f"{where} {line_no}: role {role!r} is not one of {', '.join(ROLES)}")
             # a role is no name: a sheet listing the roles (for a drop-down in the role
             # column) must not turn every "school" in the talk into "[name]"
-            names = [" ".join(name.split()) for name in re.split(r"[;\n]", row[0])]
-            rows += [NameRow(None, name, match, path.name) for name in names
-                     if name and name.casefold() not in _ROLE_WORDS]
+            rows += [NameRow(None, name, match, path.name) for name in split_names(row[0])
+                     if name.casefold() not in _ROLE_WORDS]
     return rows
 
 
