@@ -73,10 +73,17 @@ def vocab_value(field: str, value) -> str:
     raise ValueError(f"{value!r} is not one of: {', '.join(sorted(set(table.values())))}")
 
 
-# what a team writes in a name cell that holds no name; taken as a name, "none" or "-"
-# would be replaced wherever the talk says it
-_NO_NAME = {"n/a", "n.a.", "n.a", "na", "none", "nil", "null", "no", "nothing", "tbc", "tba", "tbd", "unknown",
-            "not known", "not applicable"}
+# what a team writes in a cell it has nothing for ("n/a", "TBC"); one without a letter or
+# figure ("-", "?") is one too
+_PLACEHOLDERS = {"n/a", "n.a.", "n.a", "na", "none", "nil", "null", "tbc", "tba", "tbd", "unknown", "not known",
+                 "not applicable"}
+# and in a name cell "no" (no other names): taken as a name, "none" or "-" would be
+# replaced wherever the talk says it
+_NO_NAME = _PLACEHOLDERS | {"no", "nothing"}
+
+
+def _is_placeholder(cell: str) -> bool:
+    return cell.casefold() in _PLACEHOLDERS or not any(c.isalnum() for c in cell)
 
 
 def split_names(cell: str | None) -> list[str]:
@@ -198,8 +205,10 @@ def load_cases(path: Path) -> tuple[dict[str, CaseRecord], list[str]]:
 def _record(row: list[str], mapping: dict[int, str], columns: dict[str, str]) -> tuple[CaseRecord | None, list[str]]:
     """The row's record and a problem per bad cell. A bad cell is left empty and the rest
     of the row stands: its name columns are what pseudonymisation replaces, so leaving
-    out a row for a mistyped cluster would print the trust's name in quotes."""
-    values = {field: (row[i].strip() or None) if i < len(row) else None for i, field in mapping.items()}
+    out a row for a mistyped cluster would print the trust's name in quotes. A
+    placeholder ("n/a", "-", "TBC") is an empty cell, not a bad one."""
+    cells = {field: row[i].strip() if i < len(row) else "" for i, field in mapping.items()}
+    values = {field: None if not cell or _is_placeholder(cell) else cell for field, cell in cells.items()}
     if not values.get("interview"):
         return None, ["no interview (the transcript file name); row left out"]
     if values.get("grew_rapidly") is not None:

@@ -108,6 +108,21 @@ def test_every_worksheet_of_a_names_workbook_is_read_a_sheet_named_for_a_role_gi
         read_names_file(path)
 
 
+def test_a_placeholder_in_an_attribute_cell_is_an_empty_cell_not_a_problem(tmp_path: Path):
+    # before, each "n/a" or "-" was a warning line; a sheet that writes them for every gap drowned
+    # the one real mistake (here "urban") among them
+    sheet = tmp_path / "cases.csv"
+    sheet.write_text("interview,pseudonym,schools,phase,cluster,geography,grew rapidly\n"
+                     "alpha.txt,MAT 27,n/a,-,TBC,N/A,?\nbeta.txt,MAT 28,12,primary,2,urban,no\n", encoding="utf-8")
+    cases, problems = load_cases(sheet)
+    assert problems == [f"{sheet}: row 3: column 'geography': 'urban' is not one of: all_within_1h, "
+                        "chained_within_1h, some_isolation; left empty"]
+    alpha = cases["alpha"]
+    assert (alpha.n_schools, alpha.phase, alpha.strategy_cluster, alpha.geography, alpha.grew_rapidly) == \
+        (None, None, None, None, None)
+    assert (cases["beta"].n_schools, cases["beta"].grew_rapidly) == (12, False)
+
+
 def test_placeholders_in_name_cells_are_no_names(tmp_path: Path):
     # before, "none" and "-" were names: every "None" and dash in the talk became "[place]"
     sheet = tmp_path / "cases.csv"
