@@ -98,6 +98,18 @@ def test_a_surname_first_name_is_one_name_either_way_round():
         "[Interviewer] asked [CEO]; [CEO] replied, and [CEO] thanked [Interviewer].")
 
 
+def test_a_job_written_beside_a_name_in_a_names_cell_is_no_name():
+    """A team writes "Dana Whitlock (CEO)" or "Tom Ng, Finance Director" in a names cell;
+    before, "CEO", "Chair", "Trustees", "Finance" and "Director" were each a name, so every
+    one of them said in the talk became "[name]"."""
+    p = Pseudonymiser([("Dana Whitlock (CEO)", "name"), ("Sarah Owen - Chair of Trustees", "name"),
+                       ("Mr Tom Ng, Finance Director", "name"), ("Whitlock, Jo", "name")])
+    assert p.text("As CEO I report to the Chair of Trustees; the Finance Director, Tom Ng, and Dana Whitlock "
+                  "agree. Sarah chairs, Mr Ng minutes, Jo Whitlock listens.") == (
+        "As CEO I report to the Chair of Trustees; the Finance Director, [name], and [name] agree. [name] chairs, "
+        "Mr [name] minutes, [name] listens.")
+
+
 def test_pronouns_platform_markers_and_titles_in_speaker_labels_are_not_names():
     """Meeting software's display names: "(she/her)" and "(Guest)" after a name are no
     names (else every "she" and "guest" in the talk becomes a role), and a title is no part

@@ -38,6 +38,15 @@ _TITLES = {
     "fr", "lord", "lady", "baroness", "baron", "cllr", "councillor",
 }
 _UNTITLED = re.compile(rf"^(?:(?:{'|'.join(sorted(_TITLES))})\.?\s+)+", re.IGNORECASE)
+# A job a team writes beside a name in a names cell ("Dana Whitlock (CEO)", "Tom Ng, Finance
+# Director", "Sarah Owen - Chair of Trustees"): not the person, and said all through the talk.
+_JOBS = {
+    "ceo", "coo", "cfo", "chief", "executive", "officer", "deputy", "vice", "assistant", "interim", "acting",
+    "former", "chair", "chairman", "chairwoman", "chairperson", "trustee", "trustees", "governor", "governors",
+    "member", "members", "board", "director", "directors", "head", "headteacher", "headmaster", "headmistress",
+    "principal", "teacher", "manager", "lead", "leader", "clerk", "finance", "financial", "operations",
+    "operating", "business", "hr", "senior", "regional", "national", "founder",
+}
 # Words that may open a name but must not be replaced alone (a trust called "The
 # Learning Trust" must not turn every "learning" into a role).
 _COMMON = {
@@ -46,7 +55,7 @@ _COMMON = {
     "education", "educational", "partnership", "multi", "community", "church", "catholic", "diocese", "city",
     "county", "council", "and", "of", "for", "in", "at",
     "all", "one", "first", "future", "hope", "bright", "united", "central", "park", "valley", "green",
-} | _TITLES
+} | _TITLES | _JOBS
 
 
 @lru_cache(maxsize=1)
@@ -100,6 +109,21 @@ class Shareable:
         return offset - shift
 
 
+def _name_and_job(name: str) -> tuple[str, str]:
+    """``name`` split before a job written beside it: in brackets, after a spaced dash, or
+    after a comma when the words after it make a job ("Tom Ng, Finance Director", "Jane
+    Smith, Head of School"; not "Whitlock, Dana", nor "Smith, Hope"). The job is "" when
+    there is none."""
+    m = re.search(r"\s*\(|\s[-–—]\s|,\s*(?=[^,]*$)", name)
+    if not m:
+        return name, ""
+    job = name[m.end():].strip(" )")
+    words = {w.casefold() for w in re.findall(r"[^\W\d_]+", job)}
+    if m.group().strip() == "," and not (words <= _COMMON and words & _JOBS):
+        return name, ""
+    return name[:m.start()].strip(), job
+
+
 def variants(name: str, role: str) -> list[tuple[str, bool]]:
     """The forms of one name that identify it on their own, each with whether it is a
     partial form (partial forms match only when written with a capital)."""
@@ -118,10 +142,15 @@ def variants(name: str, role: str) -> list[tuple[str, bool]]:
             out.append((head, True))
     if len(words) < 2:
         return out
-    untitled = _UNTITLED.sub("", name)
-    if person and untitled != name and len(untitled.split()) >= 2:
+    # the person without the job a team wrote beside the name ("Priya Sandhu - Deputy CEO",
+    # "Tom Ng, Finance Director", "Dana Whitlock (CEO)") is one name, not two
+    before, job = _name_and_job(name) if person else (name, "")
+    if job and len(before.split()) >= 2:
+        out.append((before, False))
+    untitled = _UNTITLED.sub("", before)
+    if person and untitled != before and len(untitled.split()) >= 2:
         out.append((untitled, False))
-    if person and name.count(",") == 1:
+    if person and not job and name.count(",") == 1:
         # a name in a directory's order ("Whitlock, Dana", as Teams labels speakers) is said
         # the other way round: "Dana Whitlock" is one name, not two
         surname, given = (part.strip() for part in name.split(","))
