@@ -110,6 +110,14 @@ def test_a_job_written_beside_a_name_in_a_names_cell_is_no_name():
         "Mr [name] minutes, [name] listens.")
 
 
+def test_a_name_that_is_one_ordinary_word_is_replaced_only_with_its_capital():
+    """Before, a place listed as "Reading" turned every "reading" in the talk into "[place]"
+    (the phonics, the scheme), in what the embedding reads and in every quote."""
+    p = Pseudonymiser([("Reading", "place"), ("March", "place"), ("Okonkwo", "name"), ("Orchard Hill", "school")])
+    assert p.text("Our reading scheme began in march in Reading, as okonkwo said of orchard hill.") == (
+        "Our reading scheme began in march in [place], as [name] said of [school].")
+
+
 def test_pronouns_platform_markers_and_titles_in_speaker_labels_are_not_names():
     """Meeting software's display names: "(she/her)" and "(Guest)" after a name are no
     names (else every "she" and "guest" in the talk becomes a role), and a title is no part

@@ -219,8 +219,10 @@ class Pseudonymiser:
         out, reps, last = [], [], 0
         for m in self.pattern.finditer(fold(text)):  # same offsets as ``text``
             role, partial = self.forms[_key(m.group(1))]
-            if partial and m.group(1).islower() and _is_word(m.group(1)):
-                continue  # "orchard" is a word; "Orchard" or "okonkwo" is the name
+            if m.group(1).islower() and _is_word(m.group(1)):
+                # "orchard" is a word, "Orchard" or "okonkwo" the name; so for a name that is one
+                # word: "reading" is the phonics, "Reading" the town
+                continue
             if _key(m.group(1)) in self.initials and not _initials_as_name(text, m.start(), m.group(1)):
                 continue  # "so" is not the speaker "SO"
             out.append(text[last:m.start()])

@@ -25,8 +25,11 @@ from matcoder.verbatim import fluent
 # under an earlier reading is recoded on the next run, not left as it was.
 # read1: the source text as it stands; read2: names as roles, roles read as words;
 # read3: sector acronyms spelt out too; read4: verbatim fillers read past (verbatim.fluent);
-# read5: editorial marks with a time or in parentheses, and bare times, dropped (MARKS).
-READING = "read5"
+# read5: editorial marks with a time or in parentheses, and bare times, dropped (MARKS);
+# read6: names as the pseudonymiser now finds them: a placeholder ("none", "-") or a job
+# ("CEO", "Finance Director") in a names cell is no name, and a name that is one ordinary
+# word ("Reading") is replaced only with its capital.
+READING = "read6"
 
 # acronym (as written, case-sensitive) -> words; a plural adds "s" unless listed itself
 ACRONYMS = {
