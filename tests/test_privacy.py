@@ -103,11 +103,12 @@ def test_a_job_written_beside_a_name_in_a_names_cell_is_no_name():
     before, "CEO", "Chair", "Trustees", "Finance" and "Director" were each a name, so every
     one of them said in the talk became "[name]"."""
     p = Pseudonymiser([("Dana Whitlock (CEO)", "name"), ("Sarah Owen - Chair of Trustees", "name"),
-                       ("Mr Tom Ng, Finance Director", "name"), ("Whitlock, Jo", "name")])
+                       ("Mr Tom Ng, Finance Director", "name"), ("Whitlock, Jo", "name"),
+                       ("Ravi Mehta (Head of Maths)", "name")])
     assert p.text("As CEO I report to the Chair of Trustees; the Finance Director, Tom Ng, and Dana Whitlock "
-                  "agree. Sarah chairs, Mr Ng minutes, Jo Whitlock listens.") == (
+                  "agree. Sarah chairs, Mr Ng minutes, Jo Whitlock listens. Maths is Ravi's.") == (
         "As CEO I report to the Chair of Trustees; the Finance Director, [name], and [name] agree. [name] chairs, "
-        "Mr [name] minutes, [name] listens.")
+        "Mr [name] minutes, [name] listens. Maths is [name]'s.")
 
 
 def test_a_name_that_is_one_ordinary_word_is_replaced_only_with_its_capital():

@@ -129,10 +129,16 @@ def variants(name: str, role: str) -> list[tuple[str, bool]]:
     partial form (partial forms match only when written with a capital)."""
     name = " ".join(name.split())
     out = [(name, False)]
+    person = role in ("name", "CEO", "Interviewer")
+    # the person without the job a team wrote beside the name ("Priya Sandhu - Deputy CEO",
+    # "Tom Ng, Finance Director", "Dana Whitlock (Head of Maths)") is one name, and the
+    # job's words are no part of it: "Maths" must not become a name
+    before, job = _name_and_job(name) if person else (name, "")
+    if job:
+        out.append((before, False))
     # words without a possessive ending ("Elizabeth's" is "Elizabeth": the match keeps "'s")
     words = [(m.start(), re.sub(r"['’]s$", "", m.group()))
-             for m in re.finditer(r"[^\W\d_][\w'’-]*", name)]
-    person = role in ("name", "CEO", "Interviewer")
+             for m in re.finditer(r"[^\W\d_][\w'’-]*", before)]
     # a person's two-letter name ("Tom Ng") counts; an initial ("J.") does not
     distinctive = [(at, w) for at, w in words if w.lower() not in _COMMON and len(w) >= (2 if person else 3)]
     if not person and distinctive and "-" in distinctive[0][1]:
@@ -142,11 +148,6 @@ def variants(name: str, role: str) -> list[tuple[str, bool]]:
             out.append((head, True))
     if len(words) < 2:
         return out
-    # the person without the job a team wrote beside the name ("Priya Sandhu - Deputy CEO",
-    # "Tom Ng, Finance Director", "Dana Whitlock (CEO)") is one name, not two
-    before, job = _name_and_job(name) if person else (name, "")
-    if job and len(before.split()) >= 2:
-        out.append((before, False))
     untitled = _UNTITLED.sub("", before)
     if person and untitled != before and len(untitled.split()) >= 2:
         out.append((untitled, False))
